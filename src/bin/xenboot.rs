@@ -1,0 +1,2 @@
+//! The `xenboot` command (to be written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! The C ABI (to be written).
+#![allow(unsafe_code)]

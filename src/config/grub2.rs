@@ -1,0 +1,11 @@
+//! Parser stub for grub2 (to be written).
+
+use super::ParseContext;
+use crate::error::Result;
+use crate::menu::Menu;
+
+/// Parses a grub2 configuration into a menu.
+pub fn parse(text: &str, ctx: &mut ParseContext<'_>) -> Result<Menu> {
+    let _ = (text, ctx);
+    Ok(Menu::default())
+}

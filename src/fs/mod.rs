@@ -1,0 +1,113 @@
+//! Filesystems: probe a volume by its superblock magic and read files from it.
+//!
+//! Paths are absolute, `/`-separated, inside the guest filesystem. Symlinks are
+//! resolved inside that filesystem only, with at most
+//! [`Limits::max_symlink_hops`](crate::limits::Limits) hops.
+
+mod ext;
+mod fat;
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::source::SharedSource;
+
+/// What a path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link (only seen from [`Filesystem::read_dir`]).
+    Symlink,
+    /// Anything else (device node, fifo, socket).
+    Other,
+}
+
+/// Metadata of a path, after following symlinks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    /// What the path names.
+    pub kind: FileKind,
+    /// Size in bytes (regular files).
+    pub len: u64,
+}
+
+/// One entry of a directory listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The entry's name (no `/`).
+    pub name: String,
+    /// What it is, without following symlinks.
+    pub kind: FileKind,
+}
+
+/// A regular file opened for sequential, streaming reads.
+pub trait FileReader {
+    /// The file's size in bytes.
+    fn len(&self) -> u64;
+    /// True for an empty file.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Reads the next bytes into `buf`; returns 0 at the end of the file.
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize>;
+}
+
+/// A read-only filesystem on a volume.
+pub trait Filesystem {
+    /// Short name of the filesystem type (`ext4`, `vfat`, …).
+    fn kind(&self) -> &'static str;
+    /// The filesystem UUID in the form `blkid` (and GRUB's `search --fs-uuid`) prints.
+    fn uuid(&self) -> Option<String>;
+    /// The volume label, if set.
+    fn label(&self) -> Option<String>;
+    /// Metadata of `path`, following symlinks.
+    fn stat(&self, path: &str) -> Result<Stat>;
+    /// Lists the directory at `path` (following symlinks to reach it).
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>>;
+    /// Opens the regular file at `path` (following symlinks) for reading.
+    fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileReader + 'a>>;
+}
+
+/// Reads a whole file of at most `max` bytes; larger files are a
+/// [`crate::ErrorKind::Limit`] error.
+pub fn read_file(fs: &dyn Filesystem, path: &str, max: u64) -> Result<Vec<u8>> {
+    let mut r = fs.open(path)?;
+    let len = r.len();
+    if len > max {
+        return Err(Error::limit(format!(
+            "{path} is {len} bytes, more than the limit of {max}"
+        )));
+    }
+    let cap = usize::try_from(len).map_err(|_| Error::limit("file too large"))?;
+    let mut out = vec![0u8; cap];
+    let mut done = 0;
+    while done < cap {
+        let n = r.read(&mut out[done..])?;
+        if n == 0 {
+            return Err(Error::corrupt(format!(
+                "{path}: file ended after {done} of {len} bytes"
+            )));
+        }
+        done += n;
+    }
+    Ok(out)
+}
+
+/// True when `path` exists (following symlinks) and is a regular file.
+pub fn is_file(fs: &dyn Filesystem, path: &str) -> bool {
+    matches!(fs.stat(path), Ok(s) if s.kind == FileKind::File)
+}
+
+/// Probes `volume` for a known filesystem. `Ok(None)` means no known superblock
+/// magic was found; an error means a superblock was found but could not be used.
+pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Filesystem>>> {
+    if let Some(fs) = ext::probe(volume.clone(), limits)? {
+        return Ok(Some(fs));
+    }
+    if let Some(fs) = fat::probe(volume, limits)? {
+        return Ok(Some(fs));
+    }
+    Ok(None)
+}

@@ -1,0 +1,54 @@
+//! Every resource bound of the library in one place, with safe defaults.
+//!
+//! Guest data is hostile: each loop over on-disk structures, each recursion and each
+//! allocation driven by guest data is bounded by a field here.
+
+/// Resource bounds. Construct with [`Limits::default`] and change what you need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest kernel that will be extracted, in bytes (default 128 MiB, as pygrub's
+    /// deprivileged mode).
+    pub max_kernel: u64,
+    /// Largest ramdisk (all initrds concatenated) that will be extracted, in bytes
+    /// (default 1 GiB).
+    pub max_ramdisk: u64,
+    /// Largest configuration file that will be read, in bytes (default 1 MiB).
+    pub max_config: u64,
+    /// Deepest nesting of `INCLUDE`, `source` or `configfile` (default 8).
+    pub max_include_depth: u32,
+    /// Most symlinks followed while resolving one path (default 40).
+    pub max_symlink_hops: u32,
+    /// Most menu entries one configuration may produce (default 4096).
+    pub max_entries: usize,
+    /// Most partitions considered on one disk (default 128).
+    pub max_partitions: usize,
+    /// Most EBRs followed in an extended-partition chain (default 128).
+    pub max_ebr_chain: usize,
+    /// Most GPT partition entries read (default 1024).
+    pub max_gpt_entries: u32,
+    /// Most configuration lines or script steps interpreted (default 1,000,000).
+    pub max_script_steps: u64,
+    /// Longest path component chain walked in one lookup (default 256 components).
+    pub max_path_components: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_kernel: 128 << 20,
+            max_ramdisk: 1 << 30,
+            max_config: 1 << 20,
+            max_include_depth: 8,
+            max_symlink_hops: 40,
+            max_entries: 4096,
+            max_partitions: 128,
+            max_ebr_chain: 128,
+            max_gpt_entries: 1024,
+            max_script_steps: 1_000_000,
+            max_path_components: 256,
+        }
+    }
+}
+
+/// Size of the chunks in which extraction streams file data (1 MiB).
+pub const COPY_CHUNK: usize = 1 << 20;
