@@ -153,9 +153,9 @@ fn place_images(out: &Path, placed: &[(u64, &Part)]) {
     let mut disk = fs::OpenOptions::new().write(true).open(out).unwrap();
     for (start_sector, part) in placed {
         if let Some(img) = &part.image {
-            let data = fs::read(img).unwrap();
+            let mut src = fs::File::open(img).unwrap();
             disk.seek(SeekFrom::Start(start_sector * 512)).unwrap();
-            disk.write_all(&data).unwrap();
+            std::io::copy(&mut src, &mut disk).unwrap();
         }
     }
 }
@@ -272,4 +272,22 @@ fn make_disk(out: &Path, sectors: u64, script: &str) {
 /// A scratch directory removed at drop.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
+}
+
+/// A streamed digest of a file's bytes (for "unchanged" checks without holding the
+/// file in memory).
+pub fn digest(path: &Path) -> u64 {
+    use std::hash::Hasher;
+    use std::io::Read;
+    let mut f = fs::File::open(path).unwrap();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        h.write(&buf[..n]);
+    }
+    h.finish()
 }

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs the Debian packages the tests use (real mkfs/partitioning tools, valgrind,
+# libclang for bindgen, the real pygrub as an oracle). Safe to run repeatedly: it only
+# calls apt-get when a tool is missing.
+set -eu
+
+need=""
+check() { # check TOOL PACKAGE
+    if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "$1" ]; then need="$need $2"; fi
+}
+check mke2fs e2fsprogs
+check mkfs.vfat dosfstools
+check mcopy mtools
+check sfdisk fdisk
+check sgdisk gdisk
+check blkid util-linux
+check valgrind valgrind
+check cc gcc
+check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
+if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
+    need="$need libclang-dev"
+fi
+
+if [ -n "$need" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing test tools; run as root or install:$need" >&2
+        exit 1
+    fi
+    echo "installing:$need"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
