@@ -3,16 +3,18 @@
 //! [`ByteSource::read_at`] only.
 
 mod file;
+mod memory;
 mod window;
 
 pub use file::FileSource;
+pub use memory::MemSource;
 pub use window::Window;
 
 use crate::error::Result;
 use std::sync::Arc;
 
-/// Random-access, read-only bytes.
-pub trait ByteSource {
+/// Random-access, read-only bytes. Sources are shareable across threads.
+pub trait ByteSource: Send + Sync {
     /// Fills `buf` with the bytes starting at `offset`. Reading past the end is an
     /// error ([`crate::ErrorKind::Corrupt`]), never a short read.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()>;
