@@ -365,10 +365,7 @@ fn walk_chain(
             number = number.saturating_add(1);
             let start = ebr.saturating_add(e.start);
             if let Err(why) = check_extent(start, e.sectors, disk_sectors) {
-                notes.push(format!(
-                    "msdos{this} (type {:#04x}) {why}; skipped",
-                    e.kind
-                ));
+                notes.push(format!("msdos{this} (type {:#04x}) {why}; skipped", e.kind));
                 continue;
             }
             if start < ext.start || start.saturating_add(e.sectors) > ext_end {
@@ -448,7 +445,9 @@ mod tests {
         set_entry(&mut d, 4096, 1, 0, 0x05, 0, 2048); // back to the first EBR
         let (v, notes) = read_disk(&d, &Limits::default());
         assert_eq!(spans(&v.unwrap()), vec![(5, 2148, 100), (6, 4196, 100)]);
-        assert!(notes.iter().any(|n| n.contains("loops back to sector 2048")));
+        assert!(notes
+            .iter()
+            .any(|n| n.contains("loops back to sector 2048")));
     }
 
     #[test]
@@ -490,8 +489,12 @@ mod tests {
         set_entry(&mut d, 0, 3, 0, 0x83, u32::MAX, u32::MAX);
         let (v, notes) = read_disk(&d, &Limits::default());
         assert_eq!(spans(&v.unwrap()), vec![(1, 64, 64)]);
-        assert!(notes.iter().any(|n| n.starts_with("msdos2") && n.contains("2048 sectors")));
-        assert!(notes.iter().any(|n| n.starts_with("msdos3") && n.contains("zero length")));
+        assert!(notes
+            .iter()
+            .any(|n| n.starts_with("msdos2") && n.contains("2048 sectors")));
+        assert!(notes
+            .iter()
+            .any(|n| n.starts_with("msdos3") && n.contains("zero length")));
         assert!(notes.iter().any(|n| n.starts_with("msdos4")));
     }
 
@@ -537,7 +540,10 @@ mod tests {
         assert!(v.is_none());
         assert!(notes.is_empty(), "{notes:?}");
         // Garbage in the table area of a FAT boot sector: still not a table.
-        d.put(446, b"Non-system disk or disk error, replace and press a key..");
+        d.put(
+            446,
+            b"Non-system disk or disk error, replace and press a key..",
+        );
         let (v, notes) = read_disk(&d, &Limits::default());
         assert!(v.is_none());
         assert!(notes.is_empty(), "{notes:?}");
