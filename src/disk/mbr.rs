@@ -199,7 +199,11 @@ pub fn read(
             0 => {}
             PROTECTIVE => protective = true,
             _ => match check_extent(e.start, e.sectors, disk_sectors) {
-                Ok(()) => plausible[i] = true,
+                Ok(()) => {
+                    if let Some(p) = plausible.get_mut(i) {
+                        *p = true;
+                    }
+                }
                 Err(why) => entry_notes.push(format!(
                     "msdos{} (type {:#04x}) {why}; skipped",
                     i + 1,
