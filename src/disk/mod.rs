@@ -4,8 +4,11 @@
 //! neither is one whole-disk volume. Partitions that cannot hold a boot filesystem
 //! (BIOS boot, extended containers, empty slots) are skipped with a note, never fatal.
 
+mod crc32;
 mod gpt;
 mod mbr;
+#[cfg(test)]
+mod testdisk;
 
 use crate::error::Result;
 use crate::limits::Limits;
