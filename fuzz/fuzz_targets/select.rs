@@ -4,6 +4,7 @@ use libfuzzer_sys::fuzz_target;
 use xenboot::config::Language;
 
 #[path = "common.rs"]
+#[allow(dead_code)] // this target uses only `Files`
 mod common;
 
 fuzz_target!(|data: &[u8]| {

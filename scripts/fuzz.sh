@@ -1,0 +1,76 @@
+#!/bin/sh
+# Runs every cargo-fuzz target for a short time (default 20 s each), seeded from
+# real images made by the real tools and from ../shared/corpus. Any crash fails the
+# script; the crashing input is left in fuzz/artifacts/TARGET/ and must become a
+# regression test.
+#
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+[ $# -gt 0 ] && shift
+root=$PWD
+corpus_src="$root/../shared/corpus"
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked --quiet
+fi
+# cargo-fuzz needs nightly flags: use a nightly toolchain when one is installed,
+# otherwise let the stable compiler accept them (it ships the sanitizer runtimes).
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+    tc="+nightly"
+else
+    tc=""
+    export RUSTC_BOOTSTRAP=1
+fi
+
+seeds="$root/fuzz/corpus"
+mkdir -p "$seeds"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+seed_configs() { # seed_configs TARGET FIND-ARGS...
+    target=$1; shift
+    mkdir -p "$seeds/$target"
+    [ -d "$corpus_src" ] || return 0
+    find "$corpus_src" -type f "$@" -size -256k | while read -r f; do
+        cp "$f" "$seeds/$target/$(echo "$f" | md5sum | cut -c1-16)"
+    done
+}
+seed_configs grub2 \( -name '*.cfg' -o -name 'grub2*' -o -name '*.grub2' -o -name '*.conf' \)
+seed_configs grub_legacy \( -name 'grub.[0-9]*' -o -name 'menu.lst' -o -name 'grub.conf' \)
+seed_configs syslinux \( -name '*linux*' -o -name '*.cfg' \)
+seed_configs lilo -name 'lilo*'
+seed_configs select -name '*.cfg'
+
+# Small real images for the partition and filesystem targets.
+mkdir -p "$seeds/partitions" "$seeds/filesystem" "$tmp/tree/boot/grub"
+printf 'title t\nkernel /vmlinuz ro\n' > "$tmp/tree/boot/grub/menu.lst"
+printf 'kernel' > "$tmp/tree/vmlinuz"
+ln -s vmlinuz "$tmp/tree/link"
+for t in ext2 ext4; do
+    mke2fs -q -F -t $t -b 1024 -N 16 -d "$tmp/tree" "$tmp/$t.img" 200k
+    cp "$tmp/$t.img" "$seeds/filesystem/$t"
+done
+mkfs.vfat -C "$tmp/fat.img" 128 >/dev/null
+mcopy -s -i "$tmp/fat.img" "$tmp/tree/boot" ::/
+cp "$tmp/fat.img" "$seeds/filesystem/fat12"
+truncate -s 64k "$tmp/mbr.img"
+printf 'start=8, size=16, type=83\nstart=30, size=60, type=5\nstart=40, size=8, type=83\n' | sfdisk -q "$tmp/mbr.img" >/dev/null 2>&1
+head -c 32768 "$tmp/mbr.img" > "$seeds/partitions/mbr"
+truncate -s 96k "$tmp/gpt.img"
+printf 'label: gpt\nfirst-lba: 34\nstart=40, size=8, type=L\nstart=48, size=8\n' | sfdisk -q "$tmp/gpt.img" >/dev/null 2>&1
+cp "$tmp/gpt.img" "$seeds/partitions/gpt"
+
+targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
+cd fuzz
+cargo $tc fuzz build -O >/dev/null
+for t in $targets; do
+    mkdir -p "corpus/$t"
+    echo "fuzz: $t for ${secs}s"
+    cargo $tc fuzz run -O "$t" "corpus/$t" -- \
+        -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
+        -print_final_stats=1 2>"$tmp/$t.log" || { tail -n 40 "$tmp/$t.log"; exit 1; }
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+.*DONE' "$tmp/$t.log" | tr '\n' ' '
+    echo
+done
