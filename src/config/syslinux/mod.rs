@@ -7,7 +7,10 @@
 //! * `id`: the `LABEL` text; `title`: its `MENU LABEL` with the hotkey markers `^`
 //!   removed, else the label.
 //! * `kernel`: the first word of the label's `KERNEL`/`LINUX` line (a label without
-//!   one boots the file named like the label), resolved as described in [`paths`].
+//!   one boots the file named like the label), resolved against the directory of the
+//!   configuration file (`ctx.config_path`; for a file in `pxelinux.cfg/`, its
+//!   parent), with `.`, `..` and doubled slashes normalised; absolute names (and
+//!   pxelinux `::name`) are on the configuration's filesystem.
 //!   Images that are not Linux kernels — `LOCALBOOT`, `BOOT`, `BSS`, `PXE`, `FDIMAGE`,
 //!   `COMBOOT`, `COM32`, `CONFIG`, and `KERNEL` names ending in `.c32`, `.img`, `.bs`,
 //!   `.bin`, `.bss`, `.0`, `.com`, `.cbt`, or MEMDISK — are listed with the reason in
@@ -29,7 +32,24 @@
 //!   menu, not separators.
 //! * `hidden`: `MENU HIDE`.
 //!
-//! [`default`] documents how `Menu::default` and `Menu::timeout` are chosen.
+//! `Menu::default` is the entry syslinux boots when nobody touches the keyboard:
+//!
+//! * menu interface (`UI …` anywhere, or a last `DEFAULT` naming `menu.c32` or
+//!   `vesamenu.c32`): `ONTIMEOUT` when a timeout (`TIMEOUT`/`TOTALTIMEOUT`) is set;
+//!   otherwise the highlighted item — with `UI`, the non-hidden label named by
+//!   `DEFAULT`; else the last `MENU DEFAULT` of the opening menu (`MENU START`, else
+//!   the top level); else its first item;
+//! * command-line interface (otherwise): `DEFAULT` (with `PROMPT 1` and a timeout,
+//!   `ONTIMEOUT` if set); without `DEFAULT`, `ONTIMEOUT` with a timeout, else none.
+//!
+//! A `DEFAULT`/`ONTIMEOUT` command line that is not exactly a label (a kernel and its
+//! options, or a label followed by extra options) becomes an entry of its own,
+//! appended at the end. Labels match by exact text; a label containing spaces also
+//! matches a `DEFAULT` that repeats it whole (as pygrub and U-Boot read such files;
+//! syslinux 6 compares only the first word, so it would never match them).
+//! `Menu::timeout` is the timeout that boots the default, in
+//! seconds rounded up (`Some(0)` when the command line boots at once, `None` when the
+//! menu or prompt waits). The details and their sources are in `default.rs`.
 //!
 //! `INCLUDE`/`MENU INCLUDE` files are read through the context's `FileAccess`; the
 //! parser state carries over as if the files were concatenated. A file that cannot
@@ -53,7 +73,7 @@ use crate::menu::Menu;
 
 /// Parses a syslinux/extlinux/isolinux/pxelinux configuration into a menu.
 pub fn parse(text: &str, ctx: &mut ParseContext<'_>) -> Result<Menu> {
-    let dir = paths::directory_of(ctx.config_path);
+    let dir = paths::base_directory(ctx.config_path);
     let main = paths::normalize(ctx.config_path);
     let mut p = parser::Parser::new(ctx, dir);
     p.parse_text(&main, text)?;

@@ -1,11 +1,23 @@
 //! File names in a syslinux configuration. syslinux opens relative names against its
 //! working directory, which is the directory of the configuration file it loaded
 //! (it does not change when an `INCLUDE`d file lives elsewhere); absolute names are
-//! on the filesystem that holds the configuration.
+//! on the filesystem that holds the configuration. pxelinux is the exception: its
+//! files live in `<prefix>/pxelinux.cfg/`, and relative names are taken from the
+//! prefix (the directory of `pxelinux.0`), the parent of `pxelinux.cfg`.
+
+/// The directory relative names in the configuration `config_path` resolve against.
+pub fn base_directory(config_path: &str) -> String {
+    let dir = directory_of(config_path);
+    match dir.rsplit_once('/') {
+        Some(("", "pxelinux.cfg")) => "/".to_string(),
+        Some((parent, "pxelinux.cfg")) => parent.to_string(),
+        _ => dir,
+    }
+}
 
 /// The directory part of `config_path` (`/boot/extlinux/extlinux.conf` →
 /// `/boot/extlinux`), normalised; `/` when there is none.
-pub fn directory_of(config_path: &str) -> String {
+fn directory_of(config_path: &str) -> String {
     let norm = normalize(config_path);
     match norm.rfind('/') {
         Some(0) | None => "/".to_string(),
@@ -65,5 +77,11 @@ mod tests {
         assert_eq!(directory_of("/extlinux.conf"), "/");
         assert_eq!(directory_of("extlinux.conf"), "/");
         assert_eq!(resolve("/", "vmlinuz"), "/vmlinuz");
+        assert_eq!(
+            base_directory("/boot/extlinux/extlinux.conf"),
+            "/boot/extlinux"
+        );
+        assert_eq!(base_directory("/tftp/pxelinux.cfg/default"), "/tftp");
+        assert_eq!(base_directory("/pxelinux.cfg/01-aa-bb"), "/");
     }
 }

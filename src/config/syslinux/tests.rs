@@ -387,6 +387,22 @@ fn includes_resolve_against_the_main_config_directory() {
 }
 
 #[test]
+fn pxelinux_names_resolve_against_the_prefix() {
+    let files = Files::with(&[("/tftp/common.cfg", "LABEL c\nKERNEL k2\n")]);
+    let (m, w) = run_with(
+        "/tftp/pxelinux.cfg/default",
+        "DEFAULT a\nLABEL a\nKERNEL images/vmlinuz\nINITRD ::/abs.img\nINCLUDE common.cfg\n",
+        &files,
+        &Limits::default(),
+    );
+    let m = m.unwrap();
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(m.entries[0].kernel.as_deref(), Some("/tftp/images/vmlinuz"));
+    assert_eq!(m.entries[0].initrds, vec!["/abs.img"]);
+    assert_eq!(m.entries[1].kernel.as_deref(), Some("/tftp/k2"));
+}
+
+#[test]
 fn a_label_continues_across_an_include() {
     let files = Files::with(&[("/b.cfg", "APPEND from-include\n")]);
     let (m, _) = run_with(
