@@ -406,3 +406,23 @@ fn every_corpus_file_parses_on_its_own() {
         }
     }
 }
+
+#[test]
+fn boot_open_isconfig_reads_includes_from_the_host_directory() {
+    let cfg = Path::new(CORPUS).join("u-root/syslinux/debian_10_install/isolinux/isolinux.cfg");
+    let options = xenboot::Options {
+        isconfig: true,
+        ..xenboot::Options::default()
+    };
+    let mut boot = xenboot::Boot::open(cfg.to_str().unwrap(), options).unwrap();
+    let i = boot.select(None).unwrap();
+    let e = &boot.entries()[i];
+    assert_eq!(e.title, "Graphical install");
+    assert_eq!(e.kernel.as_deref(), Some("/install.amd/vmlinuz"));
+    assert_eq!(boot.select(Some("advanced>expertgui")).unwrap(), {
+        boot.entries()
+            .iter()
+            .position(|e| e.id.as_deref() == Some("expertgui"))
+            .unwrap()
+    });
+}
