@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use xenboot::config::{self, FileAccess, Language, ParseContext};
 use xenboot::{Entry, Error, Limits, Menu, Result};
 
-const CORPUS: &str = "/work/shared/corpus";
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
 /// Serves absolute guest paths from a host directory (`/isolinux/x` → `root/isolinux/x`).
 struct HostTree {
