@@ -11,6 +11,7 @@ use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
+use xenboot::config::Language;
 use xenboot::extract::{Plan, Request};
 use xenboot::{Boot, Entry};
 
@@ -228,7 +229,10 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
         if !entry.initrds.is_empty() {
             println!("  initrd: {}", entry.initrds.join(" "));
         }
-        println!("  args: {}", pygrub_args(entry, &r.args));
+        println!(
+            "  args: {}",
+            pygrub_args(entry, &r.args, boot.config().language)
+        );
         return Ok(());
     }
 
@@ -270,7 +274,7 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
             let req = Request {
                 kernel: None,
                 ramdisks: None,
-                args: Some(pygrub_args(entry, &r.args)),
+                args: Some(pygrub_args(entry, &r.args, boot.config().language)),
             };
             (index, req)
         }
@@ -358,9 +362,19 @@ fn open_output(path: Option<&str>) -> Result<Box<dyn Write>, Failure> {
 }
 
 /// The command line pygrub passes for a menu entry: the entry's, then a space and
-/// `--args` when given.
-fn pygrub_args(entry: &Entry, extra: &str) -> String {
-    let mut a = entry.args.clone();
+/// `--args` when given. pygrub drops `initrd=` words from syslinux command lines
+/// (syslinux itself passes them on; the kernel ignores them under Xen).
+fn pygrub_args(entry: &Entry, extra: &str, lang: Language) -> String {
+    let mut a = if lang == Language::Syslinux {
+        entry
+            .args
+            .split_whitespace()
+            .filter(|w| !w.to_ascii_lowercase().starts_with("initrd="))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        entry.args.clone()
+    };
     if !extra.is_empty() {
         a.push(' ');
         a.push_str(extra);
@@ -424,7 +438,6 @@ fn choose(boot: &Boot, entry: Option<&str>) -> Result<usize, Failure> {
 
 /// pygrub's `-l` listing.
 fn list_entries(boot: &Boot) -> String {
-    use xenboot::config::Language;
     let lang = boot.config().language;
     let mut out = String::new();
     for e in boot.entries() {
@@ -539,9 +552,22 @@ mod tests {
             args: "root=/dev/xvda1 ro".into(),
             ..Entry::default()
         };
-        assert_eq!(pygrub_args(&e, ""), "root=/dev/xvda1 ro");
-        assert_eq!(pygrub_args(&e, "quiet"), "root=/dev/xvda1 ro quiet");
-        assert_eq!(pygrub_args(&Entry::default(), "quiet"), " quiet");
+        let g = Language::GrubLegacy;
+        assert_eq!(pygrub_args(&e, "", g), "root=/dev/xvda1 ro");
+        assert_eq!(pygrub_args(&e, "quiet", g), "root=/dev/xvda1 ro quiet");
+        assert_eq!(pygrub_args(&Entry::default(), "quiet", g), " quiet");
+        let s = Entry {
+            args: "root=/dev/xvda1 INITRD=/a ro initrd=/b,/c".into(),
+            ..Entry::default()
+        };
+        assert_eq!(
+            pygrub_args(&s, "", Language::Syslinux),
+            "root=/dev/xvda1 ro"
+        );
+        assert_eq!(
+            pygrub_args(&s, "", g),
+            "root=/dev/xvda1 INITRD=/a ro initrd=/b,/c"
+        );
     }
 
     #[test]
