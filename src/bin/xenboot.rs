@@ -1,2 +1,0 @@
-//! The `xenboot` command (to be written).
-fn main() {}
