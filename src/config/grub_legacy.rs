@@ -167,9 +167,7 @@ fn split_command(raw: &str) -> Option<(&str, &str)> {
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
-    let end = line
-        .find(|c: char| c == ' ' || c == '\t' || c == '=')
-        .unwrap_or(line.len());
+    let end = line.find([' ', '\t', '=']).unwrap_or(line.len());
     let (cmd, rest) = line.split_at(end);
     let rest = rest.trim_start_matches([' ', '\t', '=']);
     Some((cmd, rest.trim_end_matches(['\r', '\n'])))

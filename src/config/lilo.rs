@@ -432,9 +432,8 @@ impl<'a> Lexer<'a> {
                 None
             };
             if name.is_empty() {
-                if value.is_none() {
-                    return None; // end of text
-                }
+                // Neither a name nor a value: the end of the text.
+                value.as_ref()?;
                 ctx.warnings
                     .push(format!("lilo line {line}: value without a name, ignored"));
                 continue;
