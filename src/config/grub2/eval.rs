@@ -80,6 +80,9 @@ const QUIET_OK: &[&str] = &[
     "cryptomount",
     "tpm_measure",
     "gfxmode",
+    "devicetree",
+    "reboot",
+    "halt",
 ];
 
 /// Commands accepted without a warning that report failure (no font, no key).
@@ -654,6 +657,9 @@ impl<'c, 'a> Interp<'c, 'a> {
                 self.ctx.limits.max_entries
             )));
         }
+        // The body sees the title as `$1` and the extra arguments after it.
+        let mut params = vec![title.clone()];
+        params.extend(opts.extra);
         let mut position = self.prefix.clone();
         position.push(self.counter);
         self.counter = self.counter.saturating_add(1);
@@ -663,7 +669,7 @@ impl<'c, 'a> Interp<'c, 'a> {
                 id: opts.id,
                 position: position.clone(),
             });
-            let scope = self.save_scope(opts.extra);
+            let scope = self.save_scope(params);
             let saved_prefix = std::mem::replace(&mut self.prefix, position);
             let saved_counter = std::mem::replace(&mut self.counter, 0);
             self.path.push(title);
@@ -675,7 +681,7 @@ impl<'c, 'a> Interp<'c, 'a> {
             r?;
             return Ok(());
         }
-        let scope = self.save_scope(opts.extra);
+        let scope = self.save_scope(params);
         self.entry = Some(EntryState::default());
         let r = self.exec_list(body);
         let state = self.entry.take().unwrap_or_default();

@@ -188,9 +188,9 @@ fn not_bootable_entries_and_unknown_commands() {
 fn functions_loops_source_and_positional() {
     let inc = b"menuentry \"from source $1\" { linux /s }\n";
     let (m, w) = run_with(
-        "function mk {\n  menuentry \"fn $1\" $1 { linux /$1 }\n  return\n  set never=1\n}\n\
+        "function mk {\n  menuentry \"fn $1\" $1 { linux /$2 }\n  return\n  set never=1\n}\n\
          for k in a b; do mk $k; done\nset i=0\nwhile [ $i != 2 ]; do if [ $i = 0 ]; then set i=1; else set i=2; fi; done\n\
-         menuentry \"i=$i never=$never\" extra { linux /x \"$1\" }\nsource /boot/grub/inc.cfg\n\
+         menuentry \"i=$i never=$never\" extra { linux /x \"$2\" $1 }\nsource /boot/grub/inc.cfg\n\
          if [ -f $prefix/inc.cfg ]; then set f=yes; fi\nmenuentry \"f=$f\" { linux /f }\n",
         &[("/boot/grub/inc.cfg", inc)],
         &Limits::default(),
@@ -203,7 +203,7 @@ fn functions_loops_source_and_positional() {
         vec!["fn a", "fn b", "i=2 never=", "from source ", "f=yes"]
     );
     assert_eq!(m.entries[1].kernel.as_deref(), Some("/b"));
-    assert_eq!(m.entries[2].args, "extra");
+    assert_eq!(m.entries[2].args, "extra i=2 never=");
 }
 
 #[test]
