@@ -29,6 +29,11 @@ use std::rc::Rc;
 /// configurations GRUB generates call at most two or three levels deep).
 const MAX_CALL_DEPTH: u32 = 16;
 
+/// Deepest nesting of statement lists being run at once (blocks inside function
+/// calls inside blocks…); bounds the evaluator's recursion, whatever mix of nesting
+/// and calls a hostile script uses.
+const MAX_RUN_NESTING: u32 = 64;
+
 /// Why a multiboot entry cannot be booted.
 const WHY_MULTIBOOT: &str = "multiboot entry: boots a hypervisor such as Xen (with its dom0 \
      kernel as a module), not a PV kernel";
@@ -133,6 +138,7 @@ pub struct Interp<'c, 'a> {
     status: bool,
     steps: u64,
     depth: u32,
+    nesting: u32,
     menu: Menu,
     prefix: Vec<usize>,
     counter: usize,
@@ -176,6 +182,7 @@ impl<'c, 'a> Interp<'c, 'a> {
             status: true,
             steps: 0,
             depth: 0,
+            nesting: 0,
             menu: Menu::default(),
             prefix: Vec::new(),
             counter: 0,
@@ -207,13 +214,27 @@ impl<'c, 'a> Interp<'c, 'a> {
     }
 
     fn exec_list(&mut self, stmts: &[Stmt]) -> Result<Flow> {
+        if self.nesting >= MAX_RUN_NESTING {
+            self.warn_once(
+                "run-nesting",
+                format!("grub2: blocks and calls nested deeper than {MAX_RUN_NESTING}, inner part skipped"),
+            );
+            self.status = false;
+            return Ok(Flow::Next);
+        }
+        self.nesting += 1;
+        let mut result = Ok(Flow::Next);
         for s in stmts {
-            let flow = self.exec(s)?;
-            if flow != Flow::Next {
-                return Ok(flow);
+            match self.exec(s) {
+                Ok(Flow::Next) => {}
+                other => {
+                    result = other;
+                    break;
+                }
             }
         }
-        Ok(Flow::Next)
+        self.nesting -= 1;
+        result
     }
 
     fn step(&mut self) -> Result<()> {

@@ -263,3 +263,17 @@ fn numbers_as_grub_reads_them() {
     assert_eq!(grub_number("1a"), None);
     assert_eq!(grub_number(""), None);
 }
+
+#[test]
+fn deepest_allowed_nesting_fits_the_stack() {
+    let depth = parser::MAX_NESTING - 2;
+    let body = format!(
+        "{}f\n{}",
+        "if true; then ".repeat(depth),
+        "fi\n".repeat(depth)
+    );
+    let text = format!("function f {{\n{body}}}\nf\nmenuentry done {{ linux /k }}\n");
+    let (m, w) = run(&text);
+    assert_eq!(m.entries.len(), 1);
+    assert!(w.iter().any(|w| w.contains("nested deeper than")), "{w:?}");
+}
