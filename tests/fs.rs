@@ -334,26 +334,72 @@ fn ext_unsupported_features_and_corruption_are_errors_not_panics() {
     let e = probe_with(&img, &Limits::default()).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
 
-    // A block size of 2^(10+100): corrupt.
+    // A block size of 2^(10+100): corrupt, caught before ext4-view sees it.
     let img = dir.path().join("bad.img");
     mke2fs("ext4", &[], &tree, 8, &img);
-    let mut data = std::fs::read(&img).unwrap();
-    data[1024 + 24..1024 + 28].copy_from_slice(&100u32.to_le_bytes());
-    std::fs::write(&img, &data).unwrap();
-    let e = probe_with(&img, &Limits::default()).err().unwrap();
-    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
-    assert!(e.to_string().contains("ext4"), "{e}");
+    let good = std::fs::read(&img).unwrap();
+    let corrupt = |off: usize, value: u32| {
+        let mut d = good.clone();
+        d[1024 + off..1024 + off + 4].copy_from_slice(&value.to_le_bytes());
+        std::fs::write(&img, &d).unwrap();
+        let e = probe_with(&img, &Limits::default()).err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+        e.to_string()
+    };
+    let e = corrupt(24, 100);
+    assert!(e.contains("ext4 superblock: block size"), "{e}");
+    // Billions of block groups: ext4-view would allocate a descriptor for each.
+    assert!(corrupt(32, 1).contains("1 blocks per group"));
+    assert!(corrupt(4, u32::MAX).contains("do not fit in the volume"));
+    // Zero inodes per group: ext4-view's own check.
+    let e = corrupt(40, 0);
+    assert!(
+        e.contains("cannot read this ext4 filesystem: corrupt"),
+        "{e}"
+    );
 
     // Truncated image: the superblock promises blocks that are not there.
-    let img = dir.path().join("short.img");
-    std::fs::write(&img, &data[..4 << 20]).unwrap();
-    data[1024 + 24..1024 + 28].copy_from_slice(&2u32.to_le_bytes());
-    std::fs::write(&img, &data[..64 << 10]).unwrap();
-    assert!(probe_with(&img, &Limits::default()).is_err());
+    std::fs::write(&img, &good[..4 << 20]).unwrap();
+    let e = probe_with(&img, &Limits::default()).err().unwrap();
+    assert!(e.to_string().contains("do not fit"), "{e}");
 
     // No magic: not ext (and not anything else).
     std::fs::write(&img, vec![0u8; 1 << 20]).unwrap();
     assert!(probe_with(&img, &Limits::default()).unwrap().is_none());
+}
+
+#[test]
+fn ext_inodes_with_absurd_sizes_are_refused_before_ext4_view_allocates() {
+    let dir = scratch();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("/boot/f", b"x"), ("/hello", b"hi")]);
+    symlink(&tree, "link", "hello");
+    let img = dir.path().join("e.img");
+    mke2fs("ext4", &[], &tree, 8, &img);
+    assert_eq!(stream(open_fs(&img).as_ref(), "/link"), b"hi");
+    let debugfs = |cmd: &str| run("debugfs", &["-w", "-R", cmd, img.to_str().unwrap()]);
+    // ext4-view reads a symlink target whole: a 1 TiB "target" would be allocated.
+    debugfs("sif /link size 0x10000000000");
+    let fs = open_fs(&img);
+    let e = fs.stat("/link").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    assert!(
+        e.to_string()
+            .contains("claims a target of 1099511627776 bytes"),
+        "{e}"
+    );
+    // A directory of 1 GiB is not scanned.
+    debugfs("sif /boot size 0x40000000");
+    let fs = open_fs(&img);
+    let e = fs.stat("/boot/f").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit, "{e}");
+    assert!(
+        e.to_string()
+            .contains("directory /boot is 1073741824 bytes"),
+        "{e}"
+    );
+    assert_eq!(fs.read_dir("/boot").unwrap_err().kind(), ErrorKind::Limit);
+    assert_eq!(stream(fs.as_ref(), "/hello"), b"hi");
 }
 
 // ---------------------------------------------------------------- FAT12/16/32

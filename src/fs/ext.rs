@@ -20,6 +20,10 @@ const SUPERBLOCK_AT: u64 = 1024;
 const EXT_MAGIC: u16 = 0xEF53;
 /// Longest name of one directory entry.
 const MAX_NAME: usize = 255;
+/// Longest symlink target (Linux's PATH_MAX); `ext4-view` reads a target whole.
+const MAX_SYMLINK: u64 = 4096;
+/// Largest space one directory entry can take (8-byte header, 255-byte name, padded).
+const MAX_DIRENT: u64 = 264;
 
 /// Returns an ext filesystem when the volume has the ext superblock magic.
 pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Filesystem>>> {
@@ -28,20 +32,12 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         return Ok(None);
     }
     volume.read_at(SUPERBLOCK_AT, &mut sb)?;
-    let le16 = |o: usize| {
-        sb.get(o..o + 2)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u16::from_le_bytes)
-    };
-    let le32 = |o: usize| {
-        sb.get(o..o + 4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_le_bytes)
-    };
-    if le16(56) != EXT_MAGIC {
+    let sb = Superblock(sb);
+    if sb.u16(56) != EXT_MAGIC {
         return Ok(None);
     }
-    let kind = flavour(le32(92), le32(96), le32(100));
+    let kind = flavour(sb.u32(92), sb.u32(96), sb.u32(100));
+    check_geometry(&sb, volume.len()).map_err(|e| e.context(format!("{kind} superblock")))?;
     let fs = no_panic("loading the ext superblock", || {
         Ext4::load(Box::new(Reader(volume)))
             .map_err(|e| map_err(e, &format!("cannot read this {kind} filesystem")))
@@ -51,6 +47,58 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         kind,
         limits: limits.clone(),
     })))
+}
+
+/// The raw superblock.
+struct Superblock([u8; 1024]);
+
+impl Superblock {
+    fn u16(&self, off: usize) -> u16 {
+        self.0
+            .get(off..off + 2)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u16::from_le_bytes)
+    }
+
+    fn u32(&self, off: usize) -> u32 {
+        self.0
+            .get(off..off + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_le_bytes)
+    }
+}
+
+/// Checks what `ext4-view` sizes allocations by before it reads anything else: it
+/// allocates one descriptor per block group up front (the count comes straight
+/// from the superblock). The kernel refuses a block count beyond the device
+/// ("bad geometry"), and `mke2fs` never makes groups of fewer than 256 blocks; with
+/// both, the descriptor table is bounded by the volume's size.
+fn check_geometry(sb: &Superblock, volume_len: u64) -> Result<()> {
+    const INCOMPAT_64BIT: u32 = 0x80;
+    let log = sb.u32(24);
+    if log > 6 {
+        return Err(Error::corrupt(format!(
+            "block size 2^(10+{log}) is not between 1 KiB and 64 KiB"
+        )));
+    }
+    let block_size = 1024u64 << log;
+    let mut blocks = u64::from(sb.u32(4));
+    if sb.u32(96) & INCOMPAT_64BIT != 0 {
+        blocks |= u64::from(sb.u32(0x150)) << 32;
+    }
+    let bytes = blocks.checked_mul(block_size).unwrap_or(u64::MAX);
+    if bytes > volume_len {
+        return Err(Error::corrupt(format!(
+            "{blocks} blocks of {block_size} bytes do not fit in the volume ({volume_len} bytes)"
+        )));
+    }
+    let per_group = sb.u32(32);
+    if per_group < 256 {
+        return Err(Error::corrupt(format!(
+            "{per_group} blocks per group (mke2fs never makes fewer than 256)"
+        )));
+    }
+    Ok(())
 }
 
 /// Names the flavour as `blkid` does: ext4 when a feature ext3 lacks is on, ext3
@@ -174,6 +222,7 @@ impl ExtFs {
                     show(&join(&done))
                 )));
             }
+            self.check_dir_size(&meta, &join(&done))?;
             if name.len() > MAX_NAME || name.contains(&0) {
                 return Err(Error::not_found(format!(
                     "{path}: {:?} cannot be an ext file name",
@@ -186,6 +235,13 @@ impl ExtFs {
                 .call(&here, |p| self.fs.symlink_metadata(p))
                 .map_err(|e| map_err(e, &format!("{path}: looking up {}", show(&here))))?;
             if m.is_symlink() && (follow_last || !pending.is_empty()) {
+                if m.len() > MAX_SYMLINK {
+                    return Err(Error::corrupt(format!(
+                        "{path}: symlink {} claims a target of {} bytes",
+                        show(&here),
+                        m.len()
+                    )));
+                }
                 hops += 1;
                 if hops > max_hops {
                     return Err(Error::limit(format!(
@@ -223,6 +279,21 @@ impl ExtFs {
             meta = m;
         }
         Ok((join(&done), meta))
+    }
+
+    /// Bounds the work of scanning a directory: a hostile extent tree can give a
+    /// directory billions of blocks that all map to the same few on disk.
+    fn check_dir_size(&self, meta: &Metadata, dir: &[u8]) -> Result<()> {
+        let max = (self.limits.max_dir_entries as u64).saturating_mul(MAX_DIRENT);
+        if meta.len() > max {
+            return Err(Error::limit(format!(
+                "directory {} is {} bytes, more than {max} ({} entries)",
+                show(dir),
+                meta.len(),
+                self.limits.max_dir_entries
+            )));
+        }
+        Ok(())
     }
 
     fn what(&self, verb: &str, path: &str) -> String {
@@ -274,6 +345,7 @@ impl Filesystem for ExtFs {
             if !meta.is_dir() {
                 return Err(Error::not_found(format!("{path} is not a directory")));
             }
+            self.check_dir_size(&meta, &canon)?;
             let iter = self
                 .call(&canon, |p| self.fs.read_dir(p))
                 .map_err(|e| map_err(e, &what))?;
