@@ -86,7 +86,7 @@ fn check_geometry(sb: &Superblock, volume_len: u64) -> Result<()> {
     if sb.u32(96) & INCOMPAT_64BIT != 0 {
         blocks |= u64::from(sb.u32(0x150)) << 32;
     }
-    let bytes = blocks.checked_mul(block_size).unwrap_or(u64::MAX);
+    let bytes = blocks.saturating_mul(block_size);
     if bytes > volume_len {
         return Err(Error::corrupt(format!(
             "{blocks} blocks of {block_size} bytes do not fit in the volume ({volume_len} bytes)"
