@@ -55,17 +55,27 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
 /// the format allows, plus the FAT entries of the directory's clusters.
 const DIR_BUDGET: u64 = MAX_DIR_SLOTS * 32 * 2;
 
-/// Size of the adapter's read cache: `fatfs` reads a directory a few bytes at a time
-/// and a file one cluster at a time.
+/// Size of one block of the adapter's read cache: `fatfs` reads a directory a few
+/// bytes at a time and a file one cluster at a time.
 const CACHE_LEN: u64 = 64 << 10;
+/// Blocks in the cache. Reading a file alternates between the FAT (to find the next
+/// cluster) and the data, so one block would be read again for every cluster.
+const CACHE_SLOTS: usize = 4;
+
+/// One cached block: its offset in the volume and its bytes.
+struct Block {
+    start: u64,
+    data: Vec<u8>,
+}
 
 /// Read + Write + Seek over a byte source, as `fatfs` wants it: reads go through a
-/// one-block cache, writes always fail.
+/// small block cache, writes always fail.
 struct VolumeIo {
     src: SharedSource,
     pos: u64,
-    cache: Vec<u8>,
-    cache_start: u64,
+    cache: Vec<Block>,
+    /// The slot to replace next (round robin).
+    victim: usize,
     /// Bytes that may still be read, while a directory walk is under way.
     budget: Rc<Cell<Option<u64>>>,
 }
@@ -75,10 +85,32 @@ impl VolumeIo {
         VolumeIo {
             src,
             pos: 0,
-            cache: Vec::new(),
-            cache_start: 0,
+            cache: Vec::with_capacity(CACHE_SLOTS),
+            victim: 0,
             budget,
         }
+    }
+
+    /// The cached block starting at `start` (a multiple of [`CACHE_LEN`]), read
+    /// from the source if needed.
+    fn block(&mut self, start: u64) -> Result<&[u8]> {
+        let slot = match self.cache.iter().position(|b| b.start == start) {
+            Some(i) => i,
+            None => {
+                let n = (self.src.len().saturating_sub(start)).min(CACHE_LEN) as usize;
+                let mut data = vec![0u8; n];
+                self.src.read_at(start, &mut data)?;
+                let block = Block { start, data };
+                let i = self.victim;
+                self.victim = (i + 1) % CACHE_SLOTS;
+                match self.cache.get_mut(i) {
+                    Some(old) => *old = block,
+                    None => self.cache.push(block), // filling up: i == len
+                }
+                i
+            }
+        };
+        Ok(self.cache.get(slot).map_or(&[], |b| b.data.as_slice()))
     }
 
     fn charge(&self, n: usize) -> io::Result<()> {
@@ -113,18 +145,13 @@ impl Read for VolumeIo {
             self.pos += want as u64;
             return Ok(want);
         }
-        let block = self.pos - self.pos % CACHE_LEN;
-        if self.cache.is_empty() || self.cache_start != block {
-            let n = (len - block).min(CACHE_LEN) as usize;
-            self.cache.resize(n, 0);
-            self.cache_start = block;
-            if let Err(e) = self.src.read_at(block, &mut self.cache) {
-                self.cache.clear();
-                return Err(to_io(e));
-            }
-        }
-        let off = (self.pos - block) as usize;
-        let avail = self.cache.get(off..).unwrap_or_default();
+        let start = self.pos - self.pos % CACHE_LEN;
+        let off = (self.pos - start) as usize;
+        let avail = self
+            .block(start)
+            .map_err(to_io)?
+            .get(off..)
+            .unwrap_or_default();
         let n = avail.len().min(out.len());
         out.get_mut(..n)
             .unwrap_or_default()
@@ -438,6 +465,15 @@ mod tests {
         assert_eq!(io.read(&mut buf).unwrap(), 1);
         assert_eq!(io.read(&mut buf).unwrap(), 0);
         assert!(io.seek(SeekFrom::Current(-300_000)).is_err());
+        // Alternating between more blocks than the cache holds stays correct.
+        for round in 0..3u64 {
+            for block in 0..6u64 {
+                let at = block * 33_000 + round;
+                io.seek(SeekFrom::Start(at)).unwrap();
+                let n = io.read(&mut buf[..8]).unwrap();
+                assert_eq!(&buf[..n], &data[at as usize..at as usize + n]);
+            }
+        }
         let e = io.write(b"x").unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
         io.flush().unwrap();
