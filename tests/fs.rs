@@ -669,3 +669,37 @@ fn fat_bad_boot_sectors_are_named_errors() {
     let e = probe_with(&img, &Limits::default()).err().unwrap();
     assert!(e.to_string().contains("only 16777216 are there"), "{e}");
 }
+
+#[test]
+// `Window` is not Send/Sync (the source traits do not ask for it); Arc is the
+// `SharedSource` type the library uses, so the lint does not apply here.
+#[allow(clippy::arc_with_non_send_sync)]
+fn partitioned_disks_are_not_mistaken_for_filesystems_but_their_partitions_are_read() {
+    let dir = scratch();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("/boot/grub/grub.cfg", b"set default=0\n")]);
+    let fat = dir.path().join("fat.img");
+    mkfat(16, &tree, 32, Some("EFI"), &fat);
+    let ext = dir.path().join("ext.img");
+    mke2fs("ext4", &[], &tree, 8, &ext);
+    let disk = dir.path().join("disk.img");
+    let offs = mbr_disk(
+        &[Part::with_image(&fat, "c"), Part::with_image(&ext, "83")],
+        &disk,
+    );
+    assert!(probe_with(&disk, &Limits::default()).unwrap().is_none());
+    let whole: xenboot::source::SharedSource = Arc::new(FileSource::open(&disk).unwrap());
+    for (off, img, kind) in [(offs[0], &fat, "vfat"), (offs[1], &ext, "ext4")] {
+        let len = std::fs::metadata(img).unwrap().len();
+        let win = xenboot::source::Window::new(whole.clone(), off, len).unwrap();
+        let fs = fs::probe(Arc::new(win), &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(fs.kind(), kind);
+        assert_eq!(fs.uuid(), blkid(img, "UUID"));
+        assert_eq!(
+            stream(fs.as_ref(), "/boot/grub/grub.cfg"),
+            b"set default=0\n"
+        );
+    }
+}
