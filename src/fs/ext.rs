@@ -189,10 +189,9 @@ impl ExtFs {
         f(ext4_view::Path::try_from(path).map_err(|_| Ext4Error::MalformedPath)?)
     }
 
-    /// Resolves `path` inside this filesystem. Returns the canonical path (no
-    /// symlinks, no `.`/`..`) and the metadata of what it names; with
-    /// `follow_last` false a final symlink is not followed.
-    fn resolve(&self, path: &str, follow_last: bool) -> Result<(Vec<u8>, Metadata)> {
+    /// Resolves `path` inside this filesystem, following every symlink. Returns the
+    /// canonical path (no symlinks, no `.`/`..`) and the metadata of what it names.
+    fn resolve(&self, path: &str) -> Result<(Vec<u8>, Metadata)> {
         let max_parts = self.limits.max_path_components;
         let max_hops = self.limits.max_symlink_hops;
         let mut pending: VecDeque<Vec<u8>> = split_path(path, &self.limits)?
@@ -234,7 +233,7 @@ impl ExtFs {
             let m = self
                 .call(&here, |p| self.fs.symlink_metadata(p))
                 .map_err(|e| map_err(e, &format!("{path}: looking up {}", show(&here))))?;
-            if m.is_symlink() && (follow_last || !pending.is_empty()) {
+            if m.is_symlink() {
                 if m.len() > MAX_SYMLINK {
                     return Err(Error::corrupt(format!(
                         "{path}: symlink {} claims a target of {} bytes",
@@ -330,7 +329,7 @@ impl Filesystem for ExtFs {
 
     fn stat(&self, path: &str) -> Result<Stat> {
         no_panic(&self.what("looking up", path), || {
-            let (_, meta) = self.resolve(path, true)?;
+            let (_, meta) = self.resolve(path)?;
             Ok(Stat {
                 kind: kind_of(meta.file_type()),
                 len: meta.len(),
@@ -341,7 +340,7 @@ impl Filesystem for ExtFs {
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>> {
         let what = self.what("listing", path);
         no_panic(&what, || {
-            let (canon, meta) = self.resolve(path, true)?;
+            let (canon, meta) = self.resolve(path)?;
             if !meta.is_dir() {
                 return Err(Error::not_found(format!("{path} is not a directory")));
             }
@@ -376,7 +375,7 @@ impl Filesystem for ExtFs {
     fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileReader + 'a>> {
         let what = self.what("reading", path);
         no_panic(&what, || {
-            let (canon, meta) = self.resolve(path, true)?;
+            let (canon, meta) = self.resolve(path)?;
             if !meta.file_type().is_regular_file() {
                 return Err(Error::not_found(format!(
                     "{path} is not a regular file (it is a {:?})",
