@@ -30,6 +30,8 @@ pub struct Limits {
     pub max_script_steps: u64,
     /// Longest path component chain walked in one lookup (default 256 components).
     pub max_path_components: usize,
+    /// Most entries one directory listing may return (default 65,536).
+    pub max_dir_entries: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +48,7 @@ impl Default for Limits {
             max_gpt_entries: 1024,
             max_script_steps: 1_000_000,
             max_path_components: 256,
+            max_dir_entries: 1 << 16,
         }
     }
 }

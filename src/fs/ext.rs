@@ -1,12 +1,459 @@
 //! ext2/ext3/ext4 through the `ext4-view` crate.
+//!
+//! `ext4-view` resolves symlinks itself with a fixed bound of 40 and keeps absolute
+//! targets inside the filesystem, but the bound here is
+//! [`Limits::max_symlink_hops`], so paths are resolved component by component in
+//! this module (`symlink_metadata` + `read_link`) and the crate is only ever handed
+//! canonical paths that contain no symlinks. Absolute targets restart at the root of
+//! this filesystem; `..` above the root stays at the root.
 
-use super::Filesystem;
-use crate::error::Result;
+use super::{no_panic, split_path, DirEntry, FileKind, FileReader, Filesystem, Stat};
+use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::source::SharedSource;
+use ext4_view::{Ext4, Ext4Error, Ext4Read, Metadata};
+use std::collections::VecDeque;
+
+/// Offset of the superblock in the volume.
+const SUPERBLOCK_AT: u64 = 1024;
+/// The ext superblock magic number (at byte 56 of the superblock).
+const EXT_MAGIC: u16 = 0xEF53;
+/// Longest name of one directory entry.
+const MAX_NAME: usize = 255;
+/// Longest symlink target (Linux's PATH_MAX); `ext4-view` reads a target whole.
+const MAX_SYMLINK: u64 = 4096;
+/// Largest space one directory entry can take (8-byte header, 255-byte name, padded).
+const MAX_DIRENT: u64 = 264;
 
 /// Returns an ext filesystem when the volume has the ext superblock magic.
 pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Filesystem>>> {
-    let _ = (volume, limits);
-    Ok(None)
+    let mut sb = [0u8; 1024];
+    if volume.len() < SUPERBLOCK_AT + sb.len() as u64 {
+        return Ok(None);
+    }
+    volume.read_at(SUPERBLOCK_AT, &mut sb)?;
+    let sb = Superblock(sb);
+    if sb.u16(56) != EXT_MAGIC {
+        return Ok(None);
+    }
+    let kind = flavour(sb.u32(92), sb.u32(96), sb.u32(100));
+    check_geometry(&sb, volume.len()).map_err(|e| e.context(format!("{kind} superblock")))?;
+    let fs = no_panic("loading the ext superblock", || {
+        Ext4::load(Box::new(Reader(volume)))
+            .map_err(|e| map_err(e, &format!("cannot read this {kind} filesystem")))
+    })?;
+    Ok(Some(Box::new(ExtFs {
+        fs,
+        kind,
+        limits: limits.clone(),
+    })))
+}
+
+/// The raw superblock.
+struct Superblock([u8; 1024]);
+
+impl Superblock {
+    fn u16(&self, off: usize) -> u16 {
+        self.0
+            .get(off..off + 2)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u16::from_le_bytes)
+    }
+
+    fn u32(&self, off: usize) -> u32 {
+        self.0
+            .get(off..off + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_le_bytes)
+    }
+}
+
+/// Checks what `ext4-view` sizes allocations by before it reads anything else: it
+/// allocates one descriptor per block group up front (the count comes straight
+/// from the superblock). The kernel refuses a block count beyond the device
+/// ("bad geometry"), and `mke2fs` never makes groups of fewer than 256 blocks; with
+/// both, the descriptor table is bounded by the volume's size.
+fn check_geometry(sb: &Superblock, volume_len: u64) -> Result<()> {
+    const INCOMPAT_64BIT: u32 = 0x80;
+    let log = sb.u32(24);
+    if log > 6 {
+        return Err(Error::corrupt(format!(
+            "block size 2^(10+{log}) is not between 1 KiB and 64 KiB"
+        )));
+    }
+    let block_size = 1024u64 << log;
+    let mut blocks = u64::from(sb.u32(4));
+    if sb.u32(96) & INCOMPAT_64BIT != 0 {
+        blocks |= u64::from(sb.u32(0x150)) << 32;
+    }
+    let bytes = blocks.saturating_mul(block_size);
+    if bytes > volume_len {
+        return Err(Error::corrupt(format!(
+            "{blocks} blocks of {block_size} bytes do not fit in the volume ({volume_len} bytes)"
+        )));
+    }
+    let per_group = sb.u32(32);
+    if per_group < 256 {
+        return Err(Error::corrupt(format!(
+            "{per_group} blocks per group (mke2fs never makes fewer than 256)"
+        )));
+    }
+    Ok(())
+}
+
+/// Names the flavour as `blkid` does: ext4 when a feature ext3 lacks is on, ext3
+/// with a journal, ext2 otherwise.
+fn flavour(compat: u32, incompat: u32, ro_compat: u32) -> &'static str {
+    const HAS_JOURNAL: u32 = 0x4;
+    // filetype, needs_recovery, meta_bg; sparse_super, large_file, btree_dir
+    const EXT3_INCOMPAT: u32 = 0x2 | 0x4 | 0x10;
+    const EXT3_RO_COMPAT: u32 = 0x1 | 0x2 | 0x4;
+    if incompat & !EXT3_INCOMPAT != 0 || ro_compat & !EXT3_RO_COMPAT != 0 {
+        "ext4"
+    } else if compat & HAS_JOURNAL != 0 {
+        "ext3"
+    } else {
+        "ext2"
+    }
+}
+
+/// Lets `ext4-view` read the volume.
+struct Reader(SharedSource);
+
+impl Ext4Read for Reader {
+    fn read(
+        &mut self,
+        start_byte: u64,
+        dst: &mut [u8],
+    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
+        self.0.read_at(start_byte, dst).map_err(Box::from)
+    }
+}
+
+/// Maps an `ext4-view` error to ours, saying what was being done.
+fn map_err(e: Ext4Error, what: &str) -> Error {
+    let kind = match &e {
+        Ext4Error::NotFound
+        | Ext4Error::NotADirectory
+        | Ext4Error::IsADirectory
+        | Ext4Error::IsASpecialFile
+        | Ext4Error::NotASymlink => ErrorKind::NotFound,
+        Ext4Error::Incompatible(_) | Ext4Error::Encrypted => ErrorKind::Unsupported,
+        Ext4Error::TooManySymlinks | Ext4Error::PathTooLong | Ext4Error::FileTooLarge => {
+            ErrorKind::Limit
+        }
+        Ext4Error::NotAbsolute | Ext4Error::MalformedPath | Ext4Error::NotUtf8 => {
+            ErrorKind::Invalid
+        }
+        Ext4Error::Io(inner) => match inner.downcast_ref::<Error>() {
+            // Our own source's error (a read past the end is Corrupt): keep its kind.
+            Some(ours) => return ours.clone().context(what.to_string()),
+            None => ErrorKind::Io,
+        },
+        _ => ErrorKind::Corrupt,
+    };
+    Error::new(kind, format!("{what}: {e}"))
+}
+
+/// A loaded ext filesystem.
+struct ExtFs {
+    fs: Ext4,
+    kind: &'static str,
+    limits: Limits,
+}
+
+/// Builds the absolute path `/a/b/…` from canonical components.
+fn join(parts: &[Vec<u8>]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(parts.iter().map(|c| c.len() + 1).sum::<usize>() + 1);
+    for c in parts {
+        p.push(b'/');
+        p.extend_from_slice(c);
+    }
+    if p.is_empty() {
+        p.push(b'/');
+    }
+    p
+}
+
+fn show(p: &[u8]) -> String {
+    String::from_utf8_lossy(p).into_owned()
+}
+
+impl ExtFs {
+    /// Runs an `ext4-view` call on a canonical path.
+    fn call<T>(
+        &self,
+        path: &[u8],
+        f: impl FnOnce(ext4_view::Path<'_>) -> std::result::Result<T, Ext4Error>,
+    ) -> std::result::Result<T, Ext4Error> {
+        f(ext4_view::Path::try_from(path).map_err(|_| Ext4Error::MalformedPath)?)
+    }
+
+    /// Resolves `path` inside this filesystem, following every symlink. Returns the
+    /// canonical path (no symlinks, no `.`/`..`) and the metadata of what it names.
+    fn resolve(&self, path: &str) -> Result<(Vec<u8>, Metadata)> {
+        let max_parts = self.limits.max_path_components;
+        let max_hops = self.limits.max_symlink_hops;
+        let mut pending: VecDeque<Vec<u8>> = split_path(path, &self.limits)?
+            .into_iter()
+            .map(|c| c.as_bytes().to_vec())
+            .collect();
+        let mut done: Vec<Vec<u8>> = Vec::new();
+        let mut hops = 0u32;
+        let mut meta = self
+            .call(b"/", |p| self.fs.metadata(p))
+            .map_err(|e| map_err(e, "reading the root directory"))?;
+        while let Some(name) = pending.pop_front() {
+            if name.is_empty() || name == b"." {
+                continue;
+            }
+            if name == b".." {
+                // `done` holds real directories only, so its parent is lexical.
+                done.pop();
+                meta = self
+                    .call(&join(&done), |p| self.fs.metadata(p))
+                    .map_err(|e| map_err(e, &format!("resolving {path}")))?;
+                continue;
+            }
+            if !meta.is_dir() {
+                return Err(Error::not_found(format!(
+                    "{path}: {} is not a directory",
+                    show(&join(&done))
+                )));
+            }
+            self.check_dir_size(&meta, &join(&done))?;
+            if name.len() > MAX_NAME || name.contains(&0) {
+                return Err(Error::not_found(format!(
+                    "{path}: {:?} cannot be an ext file name",
+                    show(&name)
+                )));
+            }
+            done.push(name);
+            let here = join(&done);
+            let m = self
+                .call(&here, |p| self.fs.symlink_metadata(p))
+                .map_err(|e| map_err(e, &format!("{path}: looking up {}", show(&here))))?;
+            if m.is_symlink() {
+                if m.len() > MAX_SYMLINK {
+                    return Err(Error::corrupt(format!(
+                        "{path}: symlink {} claims a target of {} bytes",
+                        show(&here),
+                        m.len()
+                    )));
+                }
+                hops += 1;
+                if hops > max_hops {
+                    return Err(Error::limit(format!(
+                        "{path}: more than {max_hops} symbolic links to follow (a symlink loop?)"
+                    )));
+                }
+                let target = self
+                    .call(&here, |p| self.fs.read_link(p))
+                    .map_err(|e| map_err(e, &format!("{path}: reading symlink {}", show(&here))))?;
+                let target: &[u8] = target.as_ref();
+                if target.is_empty() {
+                    return Err(Error::not_found(format!(
+                        "{path}: symlink {} is empty",
+                        show(&here)
+                    )));
+                }
+                done.pop();
+                if target.starts_with(b"/") {
+                    done.clear(); // absolute: from this filesystem's root
+                }
+                let parts = target.split(|&b| b == b'/').filter(|c| !c.is_empty());
+                for (i, c) in parts.enumerate() {
+                    pending.insert(i, c.to_vec());
+                }
+                if pending.len() > max_parts {
+                    return Err(Error::limit(format!(
+                        "{path}: more than {max_parts} path components after following symlinks"
+                    )));
+                }
+                meta = self
+                    .call(&join(&done), |p| self.fs.metadata(p))
+                    .map_err(|e| map_err(e, &format!("resolving {path}")))?;
+                continue;
+            }
+            meta = m;
+        }
+        Ok((join(&done), meta))
+    }
+
+    /// Bounds the work of scanning a directory: a hostile extent tree can give a
+    /// directory billions of blocks that all map to the same few on disk.
+    fn check_dir_size(&self, meta: &Metadata, dir: &[u8]) -> Result<()> {
+        let max = (self.limits.max_dir_entries as u64).saturating_mul(MAX_DIRENT);
+        if meta.len() > max {
+            return Err(Error::limit(format!(
+                "directory {} is {} bytes, more than {max} ({} entries)",
+                show(dir),
+                meta.len(),
+                self.limits.max_dir_entries
+            )));
+        }
+        Ok(())
+    }
+
+    fn what(&self, verb: &str, path: &str) -> String {
+        format!("{verb} {path} on {}", self.kind)
+    }
+}
+
+fn kind_of(t: ext4_view::FileType) -> FileKind {
+    if t.is_regular_file() {
+        FileKind::File
+    } else if t.is_dir() {
+        FileKind::Dir
+    } else if t.is_symlink() {
+        FileKind::Symlink
+    } else {
+        FileKind::Other
+    }
+}
+
+impl Filesystem for ExtFs {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn uuid(&self) -> Option<String> {
+        let uuid = self.fs.uuid();
+        (uuid.as_bytes() != &[0u8; 16]).then(|| uuid.to_string())
+    }
+
+    fn label(&self) -> Option<String> {
+        let label = self.fs.label().display().to_string();
+        (!label.is_empty()).then_some(label)
+    }
+
+    fn stat(&self, path: &str) -> Result<Stat> {
+        no_panic(&self.what("looking up", path), || {
+            let (_, meta) = self.resolve(path)?;
+            Ok(Stat {
+                kind: kind_of(meta.file_type()),
+                len: meta.len(),
+            })
+        })
+    }
+
+    fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>> {
+        let what = self.what("listing", path);
+        no_panic(&what, || {
+            let (canon, meta) = self.resolve(path)?;
+            if !meta.is_dir() {
+                return Err(Error::not_found(format!("{path} is not a directory")));
+            }
+            self.check_dir_size(&meta, &canon)?;
+            let iter = self
+                .call(&canon, |p| self.fs.read_dir(p))
+                .map_err(|e| map_err(e, &what))?;
+            let max = self.limits.max_dir_entries;
+            let mut out = Vec::new();
+            for entry in iter {
+                let entry = entry.map_err(|e| map_err(e, &what))?;
+                let name = entry.file_name();
+                let name: &[u8] = name.as_ref();
+                if name == b"." || name == b".." {
+                    continue;
+                }
+                if out.len() >= max {
+                    return Err(Error::limit(format!(
+                        "{path}: more than {max} directory entries"
+                    )));
+                }
+                let kind = entry.file_type().map_err(|e| map_err(e, &what))?;
+                out.push(DirEntry {
+                    name: show(name),
+                    kind: kind_of(kind),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileReader + 'a>> {
+        let what = self.what("reading", path);
+        no_panic(&what, || {
+            let (canon, meta) = self.resolve(path)?;
+            if !meta.file_type().is_regular_file() {
+                return Err(Error::not_found(format!(
+                    "{path} is not a regular file (it is a {:?})",
+                    kind_of(meta.file_type())
+                )));
+            }
+            let file = self
+                .call(&canon, |p| self.fs.open(p))
+                .map_err(|e| map_err(e, &what))?;
+            Ok(Box::new(ExtReader {
+                len: file.metadata().len(),
+                file,
+                what: what.clone(),
+            }) as Box<dyn FileReader + 'a>)
+        })
+    }
+}
+
+/// A file being streamed out of an ext filesystem.
+struct ExtReader {
+    file: ext4_view::File,
+    len: u64,
+    what: String,
+}
+
+impl FileReader for ExtReader {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let (file, what) = (&mut self.file, &self.what);
+        no_panic(what, || {
+            // ext4-view returns at most one block per call; fill the caller's buffer.
+            let mut done = 0;
+            while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+                let n = file.read_bytes(rest).map_err(|e| map_err(e, what))?;
+                if n == 0 {
+                    break;
+                }
+                done += n;
+            }
+            Ok(done)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flavour_follows_blkid() {
+        assert_eq!(flavour(0, 0x2, 0x3), "ext2");
+        assert_eq!(flavour(0x4, 0x2, 0x3), "ext3");
+        assert_eq!(flavour(0x4, 0x2 | 0x40, 0x3), "ext4");
+        assert_eq!(flavour(0x4, 0x2, 0x3 | 0x400), "ext4");
+    }
+
+    #[test]
+    fn join_builds_absolute_paths() {
+        assert_eq!(join(&[]), b"/");
+        assert_eq!(join(&[b"boot".to_vec(), b"grub".to_vec()]), b"/boot/grub");
+    }
+
+    #[test]
+    fn errors_map_to_our_kinds() {
+        assert_eq!(
+            map_err(Ext4Error::NotFound, "x").kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            map_err(Ext4Error::Encrypted, "x").kind(),
+            ErrorKind::Unsupported
+        );
+        let io = Ext4Error::Io(Box::new(Error::corrupt("read beyond the end")));
+        let e = map_err(io, "loading");
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert_eq!(e.to_string(), "loading: read beyond the end");
+    }
 }

@@ -6,6 +6,7 @@
 
 mod ext;
 mod fat;
+mod fat_boot;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -98,6 +99,48 @@ pub fn read_file(fs: &dyn Filesystem, path: &str, max: u64) -> Result<Vec<u8>> {
 /// True when `path` exists (following symlinks) and is a regular file.
 pub fn is_file(fs: &dyn Filesystem, path: &str) -> bool {
     matches!(fs.stat(path), Ok(s) if s.kind == FileKind::File)
+}
+
+/// Splits the absolute guest path `path` into its components, dropping empty ones
+/// (`a//b`, a trailing `/`) and `.`; `..` is kept for the caller to interpret.
+/// Relative paths are an [`crate::ErrorKind::Invalid`] error; more than
+/// [`Limits::max_path_components`] components a [`crate::ErrorKind::Limit`] error.
+pub(crate) fn split_path<'p>(path: &'p str, limits: &Limits) -> Result<Vec<&'p str>> {
+    if !path.starts_with('/') {
+        return Err(Error::invalid(format!(
+            "{path:?} is not an absolute path inside the guest filesystem"
+        )));
+    }
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .take(limits.max_path_components.saturating_add(1))
+        .collect();
+    if parts.len() > limits.max_path_components {
+        return Err(Error::limit(format!(
+            "{path}: more than {} path components",
+            limits.max_path_components
+        )));
+    }
+    Ok(parts)
+}
+
+/// Runs `f`, which drives a third-party filesystem parser over guest data, and turns
+/// a panic inside it into an [`crate::ErrorKind::Corrupt`] error naming `what`.
+///
+/// The parsers are meant not to panic, and the callers validate what they can
+/// beforehand, but their arithmetic on hostile on-disk values is not all checked
+/// (an overflow panics in builds with overflow checks). A corrupt guest image must
+/// give an error, never take the caller (a toolstack daemon) down, so this is the
+/// last line of defence. Nothing is shared across the boundary that a half-finished
+/// call could leave inconsistent other than the parser's own state, which is only
+/// ever read afterwards.
+pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::corrupt(format!(
+            "{what}: malformed filesystem data made the parser fail (internal panic caught)"
+        )))
+    })
 }
 
 /// Probes `volume` for a known filesystem. `Ok(None)` means no known superblock
