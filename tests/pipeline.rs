@@ -126,7 +126,13 @@ fn gpt_with_bios_boot_first_extlinux() {
     let e = &boot.entries()[boot.default_index().unwrap()];
     assert_eq!(e.title, "linux");
     assert_eq!(e.kernel.as_deref(), Some("/boot/vmlinuz"));
-    check_default_extract(&mut boot, &kernel, &[&initrd], "root=/dev/xvda2 ro quiet");
+    // syslinux adds the INITRD line to the command line as `initrd=` (as written).
+    check_default_extract(
+        &mut boot,
+        &kernel,
+        &[&initrd],
+        "root=/dev/xvda2 ro quiet initrd=../initrd.img",
+    );
 }
 
 #[test]
