@@ -43,7 +43,11 @@ fn pkg_config_file_describes_the_library() {
         .output();
     match out {
         Ok(out) => {
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let flags = String::from_utf8_lossy(&out.stdout);
             assert!(flags.contains("-lxenboot"), "{flags}");
         }

@@ -29,5 +29,7 @@ fn main() {
         .generate()
         .expect("bindgen could not parse include/xenboot.h (is libclang installed?)");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("xenboot.rs");
-    bindings.write_to_file(&out).expect("cannot write the bindings");
+    bindings
+        .write_to_file(&out)
+        .expect("cannot write the bindings");
 }

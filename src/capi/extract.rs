@@ -148,8 +148,9 @@ unsafe fn overrides<'a>(opts: *const xenboot_extract_options) -> Result<Override
     let ramdisks = ptr_field!(ramdisks, *const *const c_char);
     if !ramdisks.is_null() {
         // SAFETY: as above.
-        let n = unsafe { field::<usize>(base, size, offset_of!(xenboot_extract_options, n_ramdisks)) }
-            .unwrap_or(0);
+        let n =
+            unsafe { field::<usize>(base, size, offset_of!(xenboot_extract_options, n_ramdisks)) }
+                .unwrap_or(0);
         if n > MAX_RAMDISK_OVERRIDES {
             return Err(Error::limit(format!(
                 "{n} ramdisk paths given; at most {MAX_RAMDISK_OVERRIDES} are accepted"
@@ -160,7 +161,9 @@ unsafe fn overrides<'a>(opts: *const xenboot_extract_options) -> Result<Override
             // SAFETY: the caller's array has `n_ramdisks` elements.
             let p = unsafe { ramdisks.add(i).read() };
             // SAFETY: each element is a string per the contract (NULL is refused).
-            list.push(unsafe { arg_str(p, &format!("extract options: ramdisks[{i}]")) }?.to_string());
+            list.push(
+                unsafe { arg_str(p, &format!("extract options: ramdisks[{i}]")) }?.to_string(),
+            );
         }
         out.request.ramdisks = Some(list);
     }

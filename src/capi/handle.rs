@@ -1,8 +1,8 @@
 //! The `xenboot` handle: open, list, select, close, and the handle's error message.
 
 use super::options::{convert, xenboot_options, LogSink};
-use super::{arg_str, boundary, c_string, non_null, opt_str, xenboot_log_level, xenboot_status};
 use super::XENBOOT_NO_INDEX;
+use super::{arg_str, boundary, c_string, non_null, opt_str, xenboot_log_level, xenboot_status};
 use crate::boot::Boot;
 use crate::error::Error;
 use crate::menu::Entry;

@@ -23,9 +23,9 @@
 // what it relies on.
 #![allow(unsafe_code)]
 
-pub mod options;
-pub mod handle;
 pub mod extract;
+pub mod handle;
+pub mod options;
 
 use crate::error::{Error, ErrorKind, Result};
 use std::cell::RefCell;
@@ -292,7 +292,10 @@ mod tests {
     fn status_names_match_values() {
         // SAFETY: static strings.
         let name = |s: xenboot_status| unsafe { CStr::from_ptr(xenboot_status_name(s as c_int)) };
-        assert_eq!(name(xenboot_status::XENBOOT_E_NO_CONFIG), c"XENBOOT_E_NO_CONFIG");
+        assert_eq!(
+            name(xenboot_status::XENBOOT_E_NO_CONFIG),
+            c"XENBOOT_E_NO_CONFIG"
+        );
         assert_eq!(name(xenboot_status::XENBOOT_E_PANIC), c"XENBOOT_E_PANIC");
         // SAFETY: static string.
         let unknown = unsafe { CStr::from_ptr(xenboot_status_name(5)) };

@@ -157,7 +157,7 @@ pub(crate) unsafe fn convert(opts: *const xenboot_options) -> Result<Converted> 
     let base = opts.cast::<u8>();
     // SAFETY: `size` is the first field; the caller's struct has at least it.
     let size = unsafe { base.cast::<u32>().read_unaligned() };
-    if size < 4 || size > MAX_OPTIONS_SIZE {
+    if !(4..=MAX_OPTIONS_SIZE).contains(&size) {
         return Err(Error::invalid(format!(
             "xenboot_options.size is {size}: call xenboot_options_init first"
         )));

@@ -37,6 +37,10 @@ pub fn load() -> Xenboot {
         path.display()
     );
     // SAFETY: loading our own library runs no foreign initialisers beyond Rust's std.
-    unsafe { Xenboot::new(&path) }
-        .unwrap_or_else(|e| panic!("cannot load {} with the header's symbols: {e}", path.display()))
+    unsafe { Xenboot::new(&path) }.unwrap_or_else(|e| {
+        panic!(
+            "cannot load {} with the header's symbols: {e}",
+            path.display()
+        )
+    })
 }

@@ -18,12 +18,19 @@ fn text(p: *const c_char) -> String {
 fn options(x: &Xenboot) -> xenboot_options {
     let mut o = MaybeUninit::<xenboot_options>::uninit();
     // SAFETY: room for one struct as the header lays it out.
-    assert_eq!(unsafe { x.xenboot_options_init(o.as_mut_ptr()) }, XENBOOT_OK);
+    assert_eq!(
+        unsafe { x.xenboot_options_init(o.as_mut_ptr()) },
+        XENBOOT_OK
+    );
     // SAFETY: initialised by the library.
     unsafe { o.assume_init() }
 }
 
-fn open(x: &Xenboot, location: &Path, o: Option<&xenboot_options>) -> (xenboot_status, *mut xenboot) {
+fn open(
+    x: &Xenboot,
+    location: &Path,
+    o: Option<&xenboot_options>,
+) -> (xenboot_status, *mut xenboot) {
     let loc = CString::new(location.to_str().unwrap()).unwrap();
     let mut h: *mut xenboot = ptr::null_mut();
     let opts = o.map_or(ptr::null(), |o| o as *const xenboot_options);
@@ -69,7 +76,10 @@ fn header_layouts_constants_and_error_paths_agree_with_the_library() {
     assert!(o.log.is_none() && o.log_ctx.is_null() && !o.isconfig && !o.has_offset);
     let mut eo = MaybeUninit::<xenboot_extract_options>::uninit();
     // SAFETY: room for one struct.
-    assert_eq!(unsafe { x.xenboot_extract_options_init(eo.as_mut_ptr()) }, XENBOOT_OK);
+    assert_eq!(
+        unsafe { x.xenboot_extract_options_init(eo.as_mut_ptr()) },
+        XENBOOT_OK
+    );
     // SAFETY: initialised by the library.
     let eo = unsafe { eo.assume_init() };
     assert_eq!(eo.size as usize, size_of::<xenboot_extract_options>());
@@ -115,12 +125,18 @@ const MENU_LST: &str = "default 1\ntimeout 5\n\n\
     title Debian A\n  root (hd0,0)\n  kernel /boot/vmlinuz-a root=/dev/xvda1 ro quiet\n  initrd /boot/initrd-a\n\n\
     title Debian B\n  root (hd0,0)\n  kernel /boot/vmlinuz-b root=/dev/xvda1 ro\n  initrd /boot/initrd-b\n";
 
+/// One entry as read through the header: title, kernel, initrds, args.
+type Row = (String, String, Vec<String>, String);
+
 /// Reads the menu through the header's `xenboot_entry` layout.
-fn entries(x: &Xenboot, h: *mut xenboot) -> (Vec<(String, String, Vec<String>, String)>, usize) {
+fn entries(x: &Xenboot, h: *mut xenboot) -> (Vec<Row>, usize) {
     let mut e: *const xenboot_entry = ptr::null();
     let (mut n, mut def) = (0usize, 0usize);
     // SAFETY: live handle, valid out pointers.
-    assert_eq!(unsafe { x.xenboot_list(h, &mut e, &mut n, &mut def) }, XENBOOT_OK);
+    assert_eq!(
+        unsafe { x.xenboot_list(h, &mut e, &mut n, &mut def) },
+        XENBOOT_OK
+    );
     let list = (0..n)
         .map(|i| {
             // SAFETY: the library gives n entries at e.
@@ -147,7 +163,12 @@ fn lists_a_host_grub_legacy_config_through_the_header() {
     let mut o = options(&x);
     o.isconfig = true;
     let (st, h) = open(&x, &cfg, Some(&o));
-    assert_eq!(st, XENBOOT_OK, "{}", text(unsafe { x.xenboot_last_error() }));
+    assert_eq!(
+        st,
+        XENBOOT_OK,
+        "{}",
+        text(unsafe { x.xenboot_last_error() })
+    );
     let (list, def) = entries(&x, h);
     assert_eq!(def, 1);
     assert_eq!(
@@ -172,7 +193,9 @@ fn lists_a_host_grub_legacy_config_through_the_header() {
 }
 
 fn pattern(seed: u8, len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
 }
 
 /// Needs the ext filesystem and the GRUB legacy parser.
@@ -200,17 +223,34 @@ fn extracts_from_an_ext4_image_through_the_header() {
         .arg("16M")
         .output()
         .expect("mke2fs (e2fsprogs) is needed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let (st, h) = open(&x, &image, None);
     // SAFETY: thread-local message.
-    assert_eq!(st, XENBOOT_OK, "{}", text(unsafe { x.xenboot_last_error() }));
-    let mut k = xenboot_blob { data: ptr::null_mut(), size: 0 };
+    assert_eq!(
+        st,
+        XENBOOT_OK,
+        "{}",
+        text(unsafe { x.xenboot_last_error() })
+    );
+    let mut k = xenboot_blob {
+        data: ptr::null_mut(),
+        size: 0,
+    };
     let mut r = k;
     let mut cmd: *mut c_char = ptr::null_mut();
     // SAFETY: live handle, valid out pointers.
     let st = unsafe { x.xenboot_extract(h, ptr::null(), &mut k, &mut r, &mut cmd) };
-    assert_eq!(st, XENBOOT_OK, "{}", text(unsafe { x.xenboot_last_error() }));
+    assert_eq!(
+        st,
+        XENBOOT_OK,
+        "{}",
+        text(unsafe { x.xenboot_last_error() })
+    );
     // SAFETY: the blobs are the library's mappings of `size` bytes.
     let (kb, rb) = unsafe {
         (
@@ -246,7 +286,10 @@ fn an_empty_menu_reports_no_index() {
     assert_eq!(def, XENBOOT_NO_INDEX as usize);
     let mut i = 7usize;
     // SAFETY: live handle; NULL selector means the default.
-    assert_eq!(unsafe { x.xenboot_select(h, ptr::null(), &mut i) }, XENBOOT_E_NO_ENTRY);
+    assert_eq!(
+        unsafe { x.xenboot_select(h, ptr::null(), &mut i) },
+        XENBOOT_E_NO_ENTRY
+    );
     assert_eq!(i, 7);
     // SAFETY: live handle.
     let msg = text(unsafe { x.xenboot_error_message(h) });
