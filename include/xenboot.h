@@ -106,6 +106,57 @@ typedef enum xenboot_log_level {
 typedef struct xenboot xenboot;
 
 /**
+ * Overrides for one extraction (pygrub's `--entry`, `--kernel`, `--ramdisk`,
+ * `--args`; libxl's domain kernel/ramdisk/cmdline). Fill with
+ * `xenboot_extract_options_init`; NULL options mean no overrides. Only the first
+ * `size` bytes are read; new fields are added at the end.
+ */
+typedef struct xenboot_extract_options {
+    /**
+     * `sizeof(xenboot_extract_options)` as the caller was compiled with.
+     */
+    uint32_t size;
+    /**
+     * Entry selector as for `xenboot_select`; NULL: the selected entry (the last
+     * `xenboot_select`, else the default). Does not change the selection.
+     */
+    const char *entry;
+    /**
+     * Kernel path on the guest filesystem instead of the entry's; NULL: the entry's.
+     */
+    const char *kernel;
+    /**
+     * Initrd paths instead of the entry's, concatenated in order; NULL: the entry's.
+     * Non-NULL with `n_ramdisks` 0 means no ramdisk.
+     */
+    const char *const *ramdisks;
+    /**
+     * Number of paths in `ramdisks`.
+     */
+    size_t n_ramdisks;
+    /**
+     * Command line instead of the entry's; NULL: the entry's.
+     */
+    const char *args;
+} xenboot_extract_options;
+
+/**
+ * Memory handed to the caller: `size` bytes at `data`, mapped with `mmap`
+ * (anonymous, private, read/write). Release with `xenboot_blob_free` or
+ * `munmap(data, size)`. An empty blob has `data` NULL and `size` 0.
+ */
+typedef struct xenboot_blob {
+    /**
+     * Start of the mapping; NULL when `size` is 0.
+     */
+    void *data;
+    /**
+     * Length in bytes.
+     */
+    size_t size;
+} xenboot_blob;
+
+/**
  * A log callback (NULL for none): `level` is a `xenboot_log_level`, `msg` a
  * NUL-terminated UTF-8 line valid only during the call.
  */
@@ -244,57 +295,6 @@ typedef struct xenboot_entry {
     const char *why_not;
 } xenboot_entry;
 
-/**
- * Overrides for one extraction (pygrub's `--entry`, `--kernel`, `--ramdisk`,
- * `--args`; libxl's domain kernel/ramdisk/cmdline). Fill with
- * `xenboot_extract_options_init`; NULL options mean no overrides. Only the first
- * `size` bytes are read; new fields are added at the end.
- */
-typedef struct xenboot_extract_options {
-    /**
-     * `sizeof(xenboot_extract_options)` as the caller was compiled with.
-     */
-    uint32_t size;
-    /**
-     * Entry selector as for `xenboot_select`; NULL: the selected entry (the last
-     * `xenboot_select`, else the default). Does not change the selection.
-     */
-    const char *entry;
-    /**
-     * Kernel path on the guest filesystem instead of the entry's; NULL: the entry's.
-     */
-    const char *kernel;
-    /**
-     * Initrd paths instead of the entry's, concatenated in order; NULL: the entry's.
-     * Non-NULL with `n_ramdisks` 0 means no ramdisk.
-     */
-    const char *const *ramdisks;
-    /**
-     * Number of paths in `ramdisks`.
-     */
-    size_t n_ramdisks;
-    /**
-     * Command line instead of the entry's; NULL: the entry's.
-     */
-    const char *args;
-} xenboot_extract_options;
-
-/**
- * Memory handed to the caller: `size` bytes at `data`, mapped with `mmap`
- * (anonymous, private, read/write). Release with `xenboot_blob_free` or
- * `munmap(data, size)`. An empty blob has `data` NULL and `size` 0.
- */
-typedef struct xenboot_blob {
-    /**
-     * Start of the mapping; NULL when `size` is 0.
-     */
-    void *data;
-    /**
-     * Length in bytes.
-     */
-    size_t size;
-} xenboot_blob;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -326,77 +326,6 @@ const char *xenboot_status_name(int status);
  * `s` is NULL or a string returned as caller-owned by this library, not yet freed.
  */
 void xenboot_string_free(char *s);
-
-/**
- * Fills `*opts` with the defaults and sets `opts->size`. Returns
- * `XENBOOT_E_INVALID` when `opts` is NULL.
- *
- * # Safety
- * `opts` is NULL or points to writable memory for one `xenboot_options`.
- */
-enum xenboot_status xenboot_options_init(struct xenboot_options *opts);
-
-/**
- * Opens a boot source: a disk image or block device (read only), or with
- * `opts->isconfig` a configuration file on the host. Finds the boot configuration
- * and parses its menu. `opts` may be NULL for the defaults. On success `*out` is a new
- * handle to release with `xenboot_close`. On failure `xenboot_last_error()` names
- * every partition, filesystem and configuration path tried.
- *
- * # Safety
- * `location` is NULL or a NUL-terminated string; `opts` is NULL or initialised by
- * `xenboot_options_init`; `out` is NULL or writable.
- */
-enum xenboot_status xenboot_open(const char *location,
-                                 const struct xenboot_options *opts,
-                                 struct xenboot **out);
-
-/**
- * Gives the menu: `*entries` points to `*n` entries in document order (submenu
- * entries flattened in, as GRUB numbers them), `*default_index` is the entry the
- * configuration boots by default (`XENBOOT_NO_INDEX` when there is none). The array
- * belongs to the handle and stays valid until `xenboot_close`; `*entries` is NULL
- * when `*n` is 0.
- *
- * # Safety
- * `h` is NULL or a live handle; the other pointers are NULL or writable.
- */
-enum xenboot_status xenboot_list(const struct xenboot *h,
-                                 const struct xenboot_entry **entries,
-                                 size_t *n,
-                                 size_t *default_index);
-
-/**
- * Selects the entry later extractions use: `selector` NULL for the configuration's
- * default, otherwise a flattened index (`"2"`), an exact title, an id, or a GRUB path
- * (`"1>2"`, `"Advanced options>Debian, 6.1"`). Writes the entry's index to `*index`.
- * `XENBOOT_E_NO_ENTRY` when nothing matches (the message lists the entries).
- *
- * # Safety
- * `h` is NULL or a live handle; `selector` is NULL or a NUL-terminated string;
- * `index` is NULL or writable.
- */
-enum xenboot_status xenboot_select(struct xenboot *h,
-                                   const char *selector,
-                                   size_t *index);
-
-/**
- * The message of the last failed call on this handle, `""` if none failed. Valid
- * until the next call on the handle. NULL only when `h` is NULL.
- *
- * # Safety
- * `h` is NULL or a live handle.
- */
-const char *xenboot_error_message(const struct xenboot *h);
-
-/**
- * Releases a handle and everything it owns (entry strings, messages). NULL is
- * ignored. Memory blobs and strings already handed to the caller stay valid.
- *
- * # Safety
- * `h` is NULL or a live handle, not used afterwards.
- */
-void xenboot_close(struct xenboot *h);
 
 /**
  * Fills `*opts` with no overrides and sets `opts->size`.
@@ -465,6 +394,77 @@ enum xenboot_status xenboot_extract_to_fds(struct xenboot *h,
                                            int kernel_fd,
                                            int ramdisk_fd,
                                            char **cmdline);
+
+/**
+ * Opens a boot source: a disk image or block device (read only), or with
+ * `opts->isconfig` a configuration file on the host. Finds the boot configuration
+ * and parses its menu. `opts` may be NULL for the defaults. On success `*out` is a new
+ * handle to release with `xenboot_close`. On failure `xenboot_last_error()` names
+ * every partition, filesystem and configuration path tried.
+ *
+ * # Safety
+ * `location` is NULL or a NUL-terminated string; `opts` is NULL or initialised by
+ * `xenboot_options_init`; `out` is NULL or writable.
+ */
+enum xenboot_status xenboot_open(const char *location,
+                                 const struct xenboot_options *opts,
+                                 struct xenboot **out);
+
+/**
+ * Gives the menu: `*entries` points to `*n` entries in document order (submenu
+ * entries flattened in, as GRUB numbers them), `*default_index` is the entry the
+ * configuration boots by default (`XENBOOT_NO_INDEX` when there is none). The array
+ * belongs to the handle and stays valid until `xenboot_close`; `*entries` is NULL
+ * when `*n` is 0.
+ *
+ * # Safety
+ * `h` is NULL or a live handle; the other pointers are NULL or writable.
+ */
+enum xenboot_status xenboot_list(const struct xenboot *h,
+                                 const struct xenboot_entry **entries,
+                                 size_t *n,
+                                 size_t *default_index);
+
+/**
+ * Selects the entry later extractions use: `selector` NULL for the configuration's
+ * default, otherwise a flattened index (`"2"`), an exact title, an id, or a GRUB path
+ * (`"1>2"`, `"Advanced options>Debian, 6.1"`). Writes the entry's index to `*index`.
+ * `XENBOOT_E_NO_ENTRY` when nothing matches (the message lists the entries).
+ *
+ * # Safety
+ * `h` is NULL or a live handle; `selector` is NULL or a NUL-terminated string;
+ * `index` is NULL or writable.
+ */
+enum xenboot_status xenboot_select(struct xenboot *h,
+                                   const char *selector,
+                                   size_t *index);
+
+/**
+ * The message of the last failed call on this handle, `""` if none failed. Valid
+ * until the next call on the handle. NULL only when `h` is NULL.
+ *
+ * # Safety
+ * `h` is NULL or a live handle.
+ */
+const char *xenboot_error_message(const struct xenboot *h);
+
+/**
+ * Releases a handle and everything it owns (entry strings, messages). NULL is
+ * ignored. Memory blobs and strings already handed to the caller stay valid.
+ *
+ * # Safety
+ * `h` is NULL or a live handle, not used afterwards.
+ */
+void xenboot_close(struct xenboot *h);
+
+/**
+ * Fills `*opts` with the defaults and sets `opts->size`. Returns
+ * `XENBOOT_E_INVALID` when `opts` is NULL.
+ *
+ * # Safety
+ * `opts` is NULL or points to writable memory for one `xenboot_options`.
+ */
+enum xenboot_status xenboot_options_init(struct xenboot_options *opts);
 
 #ifdef __cplusplus
 }  // extern "C"
