@@ -134,6 +134,36 @@ unsafe fn field<T: Copy>(base: *const u8, size: usize, offset: usize, default: T
     }
 }
 
+/// Overwrites `limits` with the limit fields of the caller's struct that lie within
+/// `size` bytes.
+///
+/// # Safety
+/// `base` points to at least `size` readable bytes of a `xenboot_options`.
+unsafe fn read_limits(limits: &mut Limits, base: *const u8, size: usize) {
+    macro_rules! get {
+        ($f:ident, $default:expr) => {
+            // SAFETY: base has `size` readable bytes; a u64 accepts any bit pattern.
+            unsafe { field::<u64>(base, size, offset_of!(xenboot_options, $f), $default) }
+        };
+    }
+    let clamp32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    let clampz = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    let wide32 = u64::from;
+    let widez = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    limits.max_kernel = get!(max_kernel, limits.max_kernel);
+    limits.max_ramdisk = get!(max_ramdisk, limits.max_ramdisk);
+    limits.max_config = get!(max_config, limits.max_config);
+    limits.max_include_depth = clamp32(get!(max_include_depth, wide32(limits.max_include_depth)));
+    limits.max_symlink_hops = clamp32(get!(max_symlink_hops, wide32(limits.max_symlink_hops)));
+    limits.max_entries = clampz(get!(max_entries, widez(limits.max_entries)));
+    limits.max_partitions = clampz(get!(max_partitions, widez(limits.max_partitions)));
+    limits.max_ebr_chain = clampz(get!(max_ebr_chain, widez(limits.max_ebr_chain)));
+    limits.max_gpt_entries = clamp32(get!(max_gpt_entries, wide32(limits.max_gpt_entries)));
+    limits.max_script_steps = get!(max_script_steps, limits.max_script_steps);
+    limits.max_path_components =
+        clampz(get!(max_path_components, widez(limits.max_path_components)));
+}
+
 /// The options a C caller gave, converted; `opts` NULL means the defaults.
 pub(crate) struct Converted {
     /// Options for [`crate::Boot::open`].
@@ -147,7 +177,6 @@ pub(crate) struct Converted {
 /// # Safety
 /// `opts` is NULL or points to at least `opts->size` readable bytes.
 pub(crate) unsafe fn convert(opts: *const xenboot_options) -> Result<Converted> {
-    let d = defaults();
     if opts.is_null() {
         return Ok(Converted {
             options: Options::default(),
@@ -182,21 +211,11 @@ pub(crate) unsafe fn convert(opts: *const xenboot_options) -> Result<Converted> 
             unsafe { field::<$t>(base, size, offset_of!(xenboot_options, $f), $default) }
         };
     }
-    let clamp32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-    let clampz = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    let limits = Limits {
-        max_kernel: get!(max_kernel, u64, d.max_kernel),
-        max_ramdisk: get!(max_ramdisk, u64, d.max_ramdisk),
-        max_config: get!(max_config, u64, d.max_config),
-        max_include_depth: clamp32(get!(max_include_depth, u64, d.max_include_depth)),
-        max_symlink_hops: clamp32(get!(max_symlink_hops, u64, d.max_symlink_hops)),
-        max_entries: clampz(get!(max_entries, u64, d.max_entries)),
-        max_partitions: clampz(get!(max_partitions, u64, d.max_partitions)),
-        max_ebr_chain: clampz(get!(max_ebr_chain, u64, d.max_ebr_chain)),
-        max_gpt_entries: clamp32(get!(max_gpt_entries, u64, d.max_gpt_entries)),
-        max_script_steps: get!(max_script_steps, u64, d.max_script_steps),
-        max_path_components: clampz(get!(max_path_components, u64, d.max_path_components)),
-    };
+    // Start from the defaults: a limit added to `Limits` later keeps its default until
+    // this struct grows a field for it.
+    let mut limits = Limits::default();
+    // SAFETY: forwarded from the caller.
+    unsafe { read_limits(&mut limits, base, size) };
     let has_offset = get!(has_offset, u8, 0) != 0;
     let offset = get!(offset, u64, 0);
     let isconfig = get!(isconfig, u8, 0) != 0;
