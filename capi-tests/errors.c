@@ -145,6 +145,26 @@ static void failed_opens(const char *garbage, const char *missing)
     CHECK(h == BAD_HANDLE);
 }
 
+static void probes(const char *garbage, const char *missing)
+{
+    char *report = (char *)0x1;
+    EXPECT_STATUS(xenboot_probe(NULL, NULL, &report), XENBOOT_E_INVALID);
+    EXPECT_STATUS(xenboot_probe(garbage, NULL, NULL), XENBOOT_E_INVALID);
+    CHECK(report == (char *)0x1);
+    /* A source that cannot boot still gets a report, with the reason in it. */
+    EXPECT_STATUS(xenboot_probe(garbage, NULL, &report), XENBOOT_OK);
+    if (report != (char *)0x1) {
+        CHECK(report[0] == '{');
+        CHECK(CONTAINS(report, "\"error\":\"no usable boot configuration"));
+        CHECK(CONTAINS(report, "\"scheme\":\"whole\""));
+        xenboot_string_free(report);
+    }
+    report = NULL;
+    EXPECT_STATUS(xenboot_probe(missing, NULL, &report), XENBOOT_OK);
+    CHECK(report && CONTAINS(report, "cannot open"));
+    free(report); /* plain free() releases library strings too */
+}
+
 static void bad_calls_on_a_handle(const char *config)
 {
     xenboot *h = NULL;
@@ -232,6 +252,7 @@ int main(int argc, char **argv)
     version_and_null_safety();
     options();
     failed_opens(argv[1], argv[2]);
+    probes(argv[1], argv[2]);
     bad_calls_on_a_handle(argv[3]);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -368,6 +368,11 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    char *report = NULL;
+    EXPECT_STATUS(xenboot_probe(image, NULL, &report), XENBOOT_OK);
+    CHECK(report && strstr(report, "\"error\":null") && strstr(report, default_title));
+    xenboot_string_free(report);
+
     xenboot_options o;
     xenboot_options_init(&o);
     o.log = count_log;

@@ -466,6 +466,21 @@ void xenboot_close(struct xenboot *h);
  */
 enum xenboot_status xenboot_options_init(struct xenboot_options *opts);
 
+/**
+ * Probes `location` and writes to `*report` a JSON object describing everything
+ * found — partitions, filesystems, configuration paths tried, entries, default,
+ * warnings, and the error that stopped the scan (`"error"`, null when none). A source
+ * that cannot be booted still gives `XENBOOT_OK` and a report; only bad arguments
+ * fail. `*report` is a string to free with `xenboot_string_free`. `opts` may be NULL.
+ *
+ * # Safety
+ * `location` is NULL or a NUL-terminated string; `opts` is NULL or initialised by
+ * `xenboot_options_init`; `report` is NULL or writable.
+ */
+enum xenboot_status xenboot_probe(const char *location,
+                                  const struct xenboot_options *opts,
+                                  char **report);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -26,6 +26,7 @@
 pub mod extract;
 pub mod handle;
 pub mod options;
+pub mod probe;
 
 use crate::error::{Error, ErrorKind, Result};
 use std::cell::RefCell;
