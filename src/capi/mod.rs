@@ -10,7 +10,7 @@
 //! - a Rust panic is caught at the boundary and becomes `XENBOOT_E_PANIC`;
 //! - on failure a message saying what was tried is available from
 //!   [`xenboot_last_error`] (per thread, also after a failed open) and
-//!   [`xenboot_error_message`] (per handle), and goes to the log callback.
+//!   [`handle::xenboot_error_message`] (per handle), and goes to the log callback.
 //!
 //! Strings are UTF-8 and NUL-terminated. Strings and arrays reached from a handle are
 //! owned by it and valid until [`handle::xenboot_close`]; strings the caller must free
