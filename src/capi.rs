@@ -1,2 +1,0 @@
-//! The C ABI (to be written).
-#![allow(unsafe_code)]

@@ -1,0 +1,457 @@
+//! Extraction through the C ABI: into anonymous memory the caller may `munmap`, into
+//! a directory, or into caller file descriptors.
+
+use super::handle::{with_handle, xenboot};
+use super::{arg_str, malloc_string, non_null, opt_str, xenboot_status};
+use crate::error::{Error, ErrorKind, Result};
+use crate::extract::{Plan, Request};
+use std::ffi::{c_char, c_int, c_void};
+use std::io::Write;
+use std::mem::{offset_of, size_of};
+use std::path::Path;
+use std::ptr;
+
+/// Overrides for one extraction (pygrub's `--entry`, `--kernel`, `--ramdisk`,
+/// `--args`; libxl's domain kernel/ramdisk/cmdline). Fill with
+/// `xenboot_extract_options_init`; NULL options mean no overrides. Only the first
+/// `size` bytes are read; new fields are added at the end.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug)]
+pub struct xenboot_extract_options {
+    /// `sizeof(xenboot_extract_options)` as the caller was compiled with.
+    pub size: u32,
+    /// Entry selector as for `xenboot_select`; NULL: the selected entry (the last
+    /// `xenboot_select`, else the default). Does not change the selection.
+    pub entry: *const c_char,
+    /// Kernel path on the guest filesystem instead of the entry's; NULL: the entry's.
+    pub kernel: *const c_char,
+    /// Initrd paths instead of the entry's, concatenated in order; NULL: the entry's.
+    /// Non-NULL with `n_ramdisks` 0 means no ramdisk.
+    pub ramdisks: *const *const c_char,
+    /// Number of paths in `ramdisks`.
+    pub n_ramdisks: usize,
+    /// Command line instead of the entry's; NULL: the entry's.
+    pub args: *const c_char,
+}
+
+/// Most ramdisk paths accepted in `xenboot_extract_options.ramdisks`.
+const MAX_RAMDISK_OVERRIDES: usize = 1024;
+
+/// Largest `size` accepted; bigger is taken for an uninitialised struct.
+const MAX_EXTRACT_OPTIONS_SIZE: u32 = 4096;
+
+/// Fills `*opts` with no overrides and sets `opts->size`.
+///
+/// # Safety
+/// `opts` is NULL or points to writable memory for one `xenboot_extract_options`.
+#[no_mangle]
+pub unsafe extern "C" fn xenboot_extract_options_init(
+    opts: *mut xenboot_extract_options,
+) -> xenboot_status {
+    super::boundary(
+        || {
+            non_null(opts, "xenboot_extract_options_init: opts")?;
+            // SAFETY: not NULL; the caller provides room for one struct.
+            unsafe {
+                opts.write(xenboot_extract_options {
+                    size: size_of::<xenboot_extract_options>() as u32,
+                    entry: ptr::null(),
+                    kernel: ptr::null(),
+                    ramdisks: ptr::null(),
+                    n_ramdisks: 0,
+                    args: ptr::null(),
+                })
+            };
+            Ok(())
+        },
+        |_| {},
+    )
+}
+
+/// Memory handed to the caller: `size` bytes at `data`, mapped with `mmap`
+/// (anonymous, private, read/write). Release with `xenboot_blob_free` or
+/// `munmap(data, size)`. An empty blob has `data` NULL and `size` 0.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug)]
+pub struct xenboot_blob {
+    /// Start of the mapping; NULL when `size` is 0.
+    pub data: *mut c_void,
+    /// Length in bytes.
+    pub size: usize,
+}
+
+/// The caller's overrides, converted.
+struct Overrides<'a> {
+    entry: Option<&'a str>,
+    request: Request,
+}
+
+/// Reads `T` at `offset` in the caller's struct when it lies within `size` bytes.
+///
+/// # Safety
+/// `base` points to at least `size` readable bytes; any bit pattern is a valid `T`.
+unsafe fn field<T: Copy>(base: *const u8, size: usize, offset: usize) -> Option<T> {
+    let end = offset.checked_add(size_of::<T>())?;
+    // SAFETY: the field lies inside the caller's `size` bytes.
+    (end <= size).then(|| unsafe { base.add(offset).cast::<T>().read_unaligned() })
+}
+
+/// Converts the caller's extract options (NULL: no overrides).
+///
+/// # Safety
+/// `opts` is NULL or points to `opts->size` readable bytes whose pointers are NULL or
+/// valid as documented on [`xenboot_extract_options`].
+unsafe fn overrides<'a>(opts: *const xenboot_extract_options) -> Result<Overrides<'a>> {
+    let mut out = Overrides {
+        entry: None,
+        request: Request::default(),
+    };
+    if opts.is_null() {
+        return Ok(out);
+    }
+    let base = opts.cast::<u8>();
+    // SAFETY: `size` is the first field.
+    let size = unsafe { base.cast::<u32>().read_unaligned() };
+    if !(4..=MAX_EXTRACT_OPTIONS_SIZE).contains(&size) {
+        return Err(Error::invalid(format!(
+            "xenboot_extract_options.size is {size}: call xenboot_extract_options_init first"
+        )));
+    }
+    let size = size as usize;
+    for i in size_of::<xenboot_extract_options>()..size {
+        // SAFETY: inside the caller's `size` bytes.
+        if unsafe { base.add(i).read() } != 0 {
+            return Err(Error::unsupported(format!(
+                "xenboot_extract_options has a field at byte {i} that libxenboot {} does not know",
+                crate::VERSION
+            )));
+        }
+    }
+    macro_rules! ptr_field {
+        ($f:ident, $t:ty) => {
+            // SAFETY: `size` readable bytes; pointers accept any bit pattern.
+            unsafe { field::<$t>(base, size, offset_of!(xenboot_extract_options, $f)) }
+                .unwrap_or(ptr::null())
+        };
+    }
+    let (entry, kernel, args) = (
+        ptr_field!(entry, *const c_char),
+        ptr_field!(kernel, *const c_char),
+        ptr_field!(args, *const c_char),
+    );
+    // SAFETY (each): strings the caller vouches for, see the function's contract.
+    out.entry = unsafe { opt_str(entry, "extract options: entry") }?;
+    out.request.kernel = unsafe { opt_str(kernel, "extract options: kernel") }?.map(str::to_string);
+    out.request.args = unsafe { opt_str(args, "extract options: args") }?.map(str::to_string);
+    let ramdisks = ptr_field!(ramdisks, *const *const c_char);
+    if !ramdisks.is_null() {
+        // SAFETY: as above.
+        let n =
+            unsafe { field::<usize>(base, size, offset_of!(xenboot_extract_options, n_ramdisks)) }
+                .unwrap_or(0);
+        if n > MAX_RAMDISK_OVERRIDES {
+            return Err(Error::limit(format!(
+                "{n} ramdisk paths given; at most {MAX_RAMDISK_OVERRIDES} are accepted"
+            )));
+        }
+        let mut list = Vec::with_capacity(n);
+        for i in 0..n {
+            // SAFETY: the caller's array has `n_ramdisks` elements.
+            let p = unsafe { ramdisks.add(i).read() };
+            // SAFETY: each element is a string per the contract (NULL is refused).
+            list.push(
+                unsafe { arg_str(p, &format!("extract options: ramdisks[{i}]")) }?.to_string(),
+            );
+        }
+        out.request.ramdisks = Some(list);
+    }
+    Ok(out)
+}
+
+/// Resolves the entry and the overrides into a plan.
+fn plan(x: &xenboot, o: &Overrides<'_>) -> Result<Plan> {
+    let index = match o.entry {
+        Some(sel) => crate::select::resolve(x.boot.menu(), sel)?,
+        None => x.boot.selected().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NoEntry,
+                format!("{} has no menu entries", x.boot.location()),
+            )
+        })?,
+    };
+    x.boot.plan(index, &o.request)
+}
+
+/// An anonymous mapping being filled; unmapped on drop unless handed over.
+struct Mapping {
+    data: *mut u8,
+    len: usize,
+    filled: usize,
+}
+
+impl Mapping {
+    fn new(len: u64, what: &str) -> Result<Mapping> {
+        let len = usize::try_from(len)
+            .map_err(|_| Error::limit(format!("{what} of {len} bytes does not fit in memory")))?;
+        if len == 0 {
+            return Ok(Mapping {
+                data: ptr::null_mut(),
+                len: 0,
+                filled: 0,
+            });
+        }
+        // SAFETY: a fresh private anonymous mapping; no existing memory is touched.
+        let p = unsafe {
+            libc::mmap(
+                ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::io(
+                format!("cannot map {len} bytes for the {what}"),
+                &std::io::Error::last_os_error(),
+            ));
+        }
+        Ok(Mapping {
+            data: p.cast(),
+            len,
+            filled: 0,
+        })
+    }
+
+    /// Fails unless every byte of the mapping was written.
+    fn check(&self) -> Result<()> {
+        if self.filled == self.len {
+            Ok(())
+        } else {
+            Err(Error::corrupt(format!(
+                "only {} of {} bytes were extracted",
+                self.filled, self.len
+            )))
+        }
+    }
+
+    /// Hands the mapping to the caller; it is no longer unmapped here.
+    fn into_blob(self) -> xenboot_blob {
+        let blob = xenboot_blob {
+            data: self.data.cast(),
+            size: self.len,
+        };
+        std::mem::forget(self);
+        blob
+    }
+}
+
+impl Write for Mapping {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.len - self.filled;
+        let n = buf.len().min(room);
+        if n == 0 && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WriteZero,
+                "file is larger than its recorded size",
+            ));
+        }
+        if n > 0 {
+            // SAFETY: `filled + n <= len` bytes of our mapping; `buf` does not overlap it.
+            unsafe { ptr::copy_nonoverlapping(buf.as_ptr(), self.data.add(self.filled), n) };
+            self.filled += n;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        if !self.data.is_null() {
+            // SAFETY: our own mapping of `len` bytes, not handed over.
+            unsafe { libc::munmap(self.data.cast(), self.len) };
+        }
+    }
+}
+
+/// Writes to a caller's file descriptor without taking ownership of it.
+struct FdWriter(c_int);
+
+impl Write for FdWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // SAFETY: writes from a valid buffer; a bad fd gives EBADF, nothing else.
+        let n = unsafe { libc::write(self.0, buf.as_ptr().cast(), buf.len()) };
+        usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Extracts the selected entry (or `opts->entry`) into memory: `*kernel` and
+/// `*ramdisk` receive anonymous mappings (see `xenboot_blob`; the ramdisk blob is
+/// empty when the entry has no initrd; several initrds are concatenated) and
+/// `*cmdline` a string to free with `xenboot_string_free`. `opts` may be NULL. On
+/// failure nothing is allocated and nothing is written.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `opts` as for `xenboot_extract_options`; the out
+/// pointers are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn xenboot_extract(
+    h: *mut xenboot,
+    opts: *const xenboot_extract_options,
+    kernel: *mut xenboot_blob,
+    ramdisk: *mut xenboot_blob,
+    cmdline: *mut *mut c_char,
+) -> xenboot_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        with_handle(h, "xenboot_extract: handle", |x| {
+            non_null(kernel, "xenboot_extract: kernel")?;
+            non_null(ramdisk, "xenboot_extract: ramdisk")?;
+            non_null(cmdline, "xenboot_extract: cmdline")?;
+            let o = overrides(opts)?;
+            let plan = plan(x, &o)?;
+            let mut k = Mapping::new(plan.kernel.len, "kernel")?;
+            x.boot.write_kernel(&plan, &mut k)?;
+            let mut r = Mapping::new(plan.ramdisk_len(), "ramdisk")?;
+            x.boot.write_ramdisk(&plan, &mut r)?;
+            k.check()?;
+            r.check()?;
+            let line = malloc_string(&plan.args)?;
+            kernel.write(k.into_blob());
+            ramdisk.write(r.into_blob());
+            cmdline.write(line);
+            Ok(())
+        })
+    }
+}
+
+/// Unmaps a blob from `xenboot_extract` and sets it empty. NULL and empty blobs are
+/// ignored. (`munmap(blob->data, blob->size)` does the same.)
+///
+/// # Safety
+/// `blob` is NULL or points to a blob filled by `xenboot_extract`, not yet released.
+#[no_mangle]
+pub unsafe extern "C" fn xenboot_blob_free(blob: *mut xenboot_blob) {
+    if blob.is_null() {
+        return;
+    }
+    // SAFETY: the caller's blob, from xenboot_extract.
+    let b = unsafe { &mut *blob };
+    if !b.data.is_null() && b.size > 0 {
+        // SAFETY: a mapping of `size` bytes made by `Mapping::new`.
+        unsafe { libc::munmap(b.data, b.size) };
+    }
+    b.data = ptr::null_mut();
+    b.size = 0;
+}
+
+/// Extracts into directory `dir` as `boot_kernel.XXXXXXXX` and (when the entry has
+/// initrds) `boot_ramdisk.XXXXXXXX`, created exclusively with mode 0600. `*kernel_path`,
+/// `*ramdisk_path` (NULL when there is no ramdisk) and `*cmdline` are strings to free
+/// with `xenboot_string_free`. On failure no file is left behind.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `dir` NULL or a string; the out pointers NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn xenboot_extract_to_dir(
+    h: *mut xenboot,
+    opts: *const xenboot_extract_options,
+    dir: *const c_char,
+    kernel_path: *mut *mut c_char,
+    ramdisk_path: *mut *mut c_char,
+    cmdline: *mut *mut c_char,
+) -> xenboot_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        with_handle(h, "xenboot_extract_to_dir: handle", |x| {
+            let dir = arg_str(dir, "xenboot_extract_to_dir: dir")?;
+            non_null(kernel_path, "xenboot_extract_to_dir: kernel_path")?;
+            non_null(ramdisk_path, "xenboot_extract_to_dir: ramdisk_path")?;
+            non_null(cmdline, "xenboot_extract_to_dir: cmdline")?;
+            let o = overrides(opts)?;
+            let plan = plan(x, &o)?;
+            let files = x.boot.extract_to_dir(&plan, Path::new(dir))?;
+            let remove = || {
+                let _ = std::fs::remove_file(&files.kernel);
+                if let Some(r) = &files.ramdisk {
+                    let _ = std::fs::remove_file(r);
+                }
+            };
+            let strings = (|| {
+                let k = malloc_string(&files.kernel.to_string_lossy())?;
+                let r = match &files.ramdisk {
+                    None => ptr::null_mut(),
+                    Some(p) => malloc_string(&p.to_string_lossy()).inspect_err(|_| {
+                        libc::free(k.cast());
+                    })?,
+                };
+                let c = malloc_string(&plan.args).inspect_err(|_| {
+                    libc::free(k.cast());
+                    libc::free(r.cast());
+                })?;
+                Ok((k, r, c))
+            })();
+            let (k, r, c) = strings.inspect_err(|_| remove())?;
+            kernel_path.write(k);
+            ramdisk_path.write(r);
+            cmdline.write(c);
+            Ok(())
+        })
+    }
+}
+
+/// Extracts into the caller's file descriptors: the kernel is written to `kernel_fd`,
+/// the ramdisk (all initrds in order) to `ramdisk_fd` from their current positions;
+/// pipes work. `ramdisk_fd` may be -1 when the entry has no initrd (and is then not
+/// touched either way). `*cmdline` is a string to free with `xenboot_string_free`.
+/// The descriptors stay open. On failure `*cmdline` is not written, but some bytes may
+/// already have been written to the descriptors.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `cmdline` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn xenboot_extract_to_fds(
+    h: *mut xenboot,
+    opts: *const xenboot_extract_options,
+    kernel_fd: c_int,
+    ramdisk_fd: c_int,
+    cmdline: *mut *mut c_char,
+) -> xenboot_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        with_handle(h, "xenboot_extract_to_fds: handle", |x| {
+            non_null(cmdline, "xenboot_extract_to_fds: cmdline")?;
+            if kernel_fd < 0 {
+                return Err(Error::invalid(format!(
+                    "xenboot_extract_to_fds: kernel_fd is {kernel_fd}"
+                )));
+            }
+            let o = overrides(opts)?;
+            let plan = plan(x, &o)?;
+            if !plan.ramdisks.is_empty() && ramdisk_fd < 0 {
+                return Err(Error::invalid(format!(
+                    "xenboot_extract_to_fds: entry {} has a ramdisk but ramdisk_fd is {ramdisk_fd}",
+                    plan.index
+                )));
+            }
+            x.boot.write_kernel(&plan, &mut FdWriter(kernel_fd))?;
+            if !plan.ramdisks.is_empty() {
+                x.boot.write_ramdisk(&plan, &mut FdWriter(ramdisk_fd))?;
+            }
+            cmdline.write(malloc_string(&plan.args)?);
+            Ok(())
+        })
+    }
+}
