@@ -233,6 +233,10 @@ typedef struct xenboot_options {
      */
     uint64_t max_path_components;
     /**
+     * Most entries read from one directory (default 65536).
+     */
+    uint64_t max_dir_entries;
+    /**
      * Receives warnings (entries skipped, unknown commands) and errors; NULL for none.
      */
     xenboot_log_fn log;

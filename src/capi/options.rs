@@ -53,6 +53,8 @@ pub struct xenboot_options {
     pub max_script_steps: u64,
     /// Most path components walked in one lookup (default 256).
     pub max_path_components: u64,
+    /// Most entries read from one directory (default 65536).
+    pub max_dir_entries: u64,
     /// Receives warnings (entries skipped, unknown commands) and errors; NULL for none.
     pub log: xenboot_log_fn,
     /// Passed as `ctx` to `log`.
@@ -82,6 +84,7 @@ fn defaults() -> xenboot_options {
         max_gpt_entries: u64::from(l.max_gpt_entries),
         max_script_steps: l.max_script_steps,
         max_path_components: wide(l.max_path_components),
+        max_dir_entries: wide(l.max_dir_entries),
         log: None,
         log_ctx: std::ptr::null_mut(),
     }
@@ -162,6 +165,7 @@ unsafe fn read_limits(limits: &mut Limits, base: *const u8, size: usize) {
     limits.max_script_steps = get!(max_script_steps, limits.max_script_steps);
     limits.max_path_components =
         clampz(get!(max_path_components, widez(limits.max_path_components)));
+    limits.max_dir_entries = clampz(get!(max_dir_entries, widez(limits.max_dir_entries)));
 }
 
 /// The options a C caller gave, converted; `opts` NULL means the defaults.

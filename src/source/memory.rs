@@ -19,7 +19,8 @@ impl MemSource {
 impl ByteSource for MemSource {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         check_range(offset, buf.len(), self.len())?;
-        let start = usize::try_from(offset).map_err(|_| crate::Error::corrupt("offset too large"))?;
+        let start =
+            usize::try_from(offset).map_err(|_| crate::Error::corrupt("offset too large"))?;
         let src = self
             .data
             .get(start..start.saturating_add(buf.len()))
