@@ -28,7 +28,8 @@ menuentry 'Debian GNU/Linux' --class debian --id gnulinux-simple {
 	initrd /boot/intel-ucode.img /boot/initrd.img-6.1.0-13-amd64
 }
 CFG
-mke2fs -q -F -t ext4 -d "$tree" "$work/part.img" 64M
+truncate -s 64M "$work/part.img"
+mke2fs -q -F -t ext4 -d "$tree" "$work/part.img"
 truncate -s 66M "$work/guest.img"
 echo 'start=2048, type=83' | sfdisk --quiet "$work/guest.img"
 dd if="$work/part.img" of="$work/guest.img" bs=1M seek=1 conv=notrunc status=none
@@ -44,6 +45,7 @@ mkdir "$work/out"
 "$XENBOOT" extract --json --output-directory "$work/out" "$work/guest.img"
 echo
 echo "== pygrub-compatible mode, as libxl calls it (simple0 output, NULs shown as |)"
+: > "$work/result"   # libxl creates the output file before running the bootloader
 "$XENBOOT" --output="$work/result" --output-format=simple0 --output-directory="$work/out" "$work/guest.img"
 tr '\000' '|' < "$work/result"; echo
 echo
