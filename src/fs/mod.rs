@@ -6,6 +6,7 @@
 
 mod ext;
 mod fat;
+mod xfs;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -104,6 +105,9 @@ pub fn is_file(fs: &dyn Filesystem, path: &str) -> bool {
 /// magic was found; an error means a superblock was found but could not be used.
 pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Filesystem>>> {
     if let Some(fs) = ext::probe(volume.clone(), limits)? {
+        return Ok(Some(fs));
+    }
+    if let Some(fs) = xfs::probe(volume.clone(), limits)? {
         return Ok(Some(fs));
     }
     if let Some(fs) = fat::probe(volume, limits)? {
