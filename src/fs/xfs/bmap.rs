@@ -9,7 +9,7 @@ use super::inode::{Inode, FMT_BTREE, FMT_EXTENTS};
 use super::{be16, be32, be64, crc, Volume};
 use crate::error::{Error, Result};
 
-/// Most extents one file may have (the list is held in memory: 32 bytes each).
+/// Most extents one file may have (the list is held in memory: 40 bytes each).
 pub(super) const MAX_EXTENTS: u64 = 1 << 20;
 /// Deepest block-map B+tree accepted (XFS itself needs fewer than 10 levels).
 const MAX_LEVELS: u16 = 10;

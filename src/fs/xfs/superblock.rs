@@ -10,6 +10,7 @@ const AGF_MAGIC: u32 = 0x5841_4746; // "XAGF"
 const AGI_MAGIC: u32 = 0x5841_4749; // "XAGI"
 
 // sb_versionnum bits.
+const VERSION_LOGV2: u16 = 0x0400;
 const VERSION_DIRV2: u16 = 0x2000;
 const VERSION_MOREBITS: u16 = 0x8000;
 // sb_features2 bits (v4).
@@ -65,6 +66,8 @@ pub(super) struct Superblock {
     pub ftype: bool,
     /// Inodes may use 64-bit extent counters.
     pub nrext64: bool,
+    /// The log uses version 2 records (up to 256 KiB).
+    pub logv2: bool,
 }
 
 fn is_pow2_log(value: u64, log: u8) -> bool {
@@ -141,7 +144,7 @@ impl Superblock {
         let full = u64::from(agcount)
             .checked_mul(agblocks.into())
             .ok_or_else(|| Error::corrupt("superblock: AG geometry overflows"))?;
-        let all_but_last = full - u64::from(agblocks);
+        let all_but_last = full.saturating_sub(agblocks.into());
         if agcount == 0 || dblocks > full || dblocks <= all_but_last {
             return Err(Error::corrupt(format!(
                 "superblock: {dblocks} blocks do not fit {agcount} AGs of {agblocks} blocks"
@@ -224,6 +227,7 @@ impl Superblock {
             v5,
             ftype,
             nrext64,
+            logv2: v5 || versionnum & VERSION_LOGV2 != 0,
         })
     }
 
