@@ -328,6 +328,10 @@ fn crc32c(data: &[u8]) -> u32 {
 /// block header; add the header (magic, offset, length, CRC32C, UUID, owner,
 /// address) so the image is what the kernel writes. `xfs_repair -n` checks it.
 fn add_v5_symlink_header(img: &Path, path: &str, target_len: usize) {
+    add_v5_symlink_header_bs(img, path, target_len, BLOCK);
+}
+
+fn add_v5_symlink_header_bs(img: &Path, path: &str, target_len: usize, block_size: usize) {
     let ino_out = xfs_db(img, &[format!("path {path}"), "print v3.inumber".into()]);
     let ino: u64 = ino_out
         .lines()
@@ -338,7 +342,7 @@ fn add_v5_symlink_header(img: &Path, path: &str, target_len: usize) {
     let at = fsb_to_byte(img, first_block(img, path)) as usize;
     let mut data = std::fs::read(img).unwrap();
     let uuid: [u8; 16] = data[32..48].try_into().unwrap();
-    let block = &mut data[at..at + BLOCK];
+    let block = &mut data[at..at + block_size];
     let target = block[..target_len].to_vec();
     block.fill(0);
     block[0..4].copy_from_slice(b"XSLM");
@@ -370,11 +374,18 @@ fn dir_form(img: &Path, path: &str) -> (String, String) {
         "shortform".to_string()
     } else {
         // The first block above the 32 GiB leaf offset tells leaf from node.
+        let sb = xfs_db(img, &["sb 0".into(), "print blocksize".into()]);
+        let bs: u64 = sb
+            .lines()
+            .find_map(|l| l.strip_prefix("blocksize = "))
+            .unwrap()
+            .parse()
+            .unwrap();
         let leaf = xfs_db(
             img,
             &[
                 format!("path {path}"),
-                "dblock 8388608".into(),
+                format!("dblock {}", (32u64 << 30) / bs),
                 "print".into(),
             ],
         );
@@ -587,6 +598,63 @@ fn v4_without_ftype_lists_kinds_from_inodes() {
         false,
     );
     check_everything(&b, "noftype");
+}
+
+/// 1 KiB blocks with 8 KiB directory blocks: each directory block spans several
+/// filesystem blocks (and possibly several extents); long symlink targets need a
+/// remote block of their own.
+#[test]
+fn small_blocks_and_multi_block_directory_blocks() {
+    for (version, crc) in [("v5", "crc=1"), ("v4", "crc=0")] {
+        let dir = scratch();
+        let mut p = Proto::new(&dir.path().join("c"));
+        let kernel = bytes(21, 700_000);
+        p.dir("boot");
+        p.file("vmlinuz", &kernel);
+        p.dir("many");
+        for e in names(3000) {
+            p.file(&e, e.as_bytes());
+        }
+        p.end();
+        p.dir(&long_dir('x'));
+        p.dir(&long_dir('y'));
+        p.end();
+        p.end();
+        p.end();
+        let target = format!("/boot/{}/{}/../../vmlinuz", long_dir('x'), long_dir('y'));
+        p.link("far", &target);
+        let proto = p.write();
+        let img = dir.path().join("b.img");
+        mkfs(
+            &proto,
+            64,
+            &["-m", crc, "-b", "size=1024", "-n", "size=8192"],
+            &img,
+        );
+        if version == "v5" {
+            add_v5_symlink_header_bs(&img, "/far", target.len(), 1024);
+        }
+        assert_repair_clean(&img);
+        let fs = open(&img);
+        let fs = fs.as_ref();
+        assert_eq!(read(fs, "/boot/vmlinuz"), kernel, "{version}");
+        let mut listed: Vec<String> = fs
+            .read_dir("/boot/many")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        listed.sort();
+        assert_eq!(listed, names(3000), "{version}");
+        for e in [0, 1234, 2999] {
+            let name = format!("entry-{e:05}");
+            assert_eq!(read(fs, &format!("/boot/many/{name}")), name.as_bytes());
+        }
+        // A remote symlink whose target climbs back with "..".
+        assert_eq!(read(fs, "/far"), kernel, "{version}");
+        let (form, _) = dir_form(&img, "/boot/many");
+        assert_eq!(form, "node", "{version}");
+    }
 }
 
 /// A v5 image with one byte of a name flipped in a directory data block.

@@ -63,7 +63,7 @@ pub(super) fn target(vol: &Volume, inode: &Inode) -> Result<Vec<u8>> {
             &buf[..]
         };
         let take = body.len().min(len - out.len());
-        out.extend_from_slice(&body[..take]);
+        out.extend_from_slice(body.get(..take).unwrap_or(body));
     }
     if out.len() != len {
         return Err(Error::corrupt(format!(
