@@ -13,6 +13,7 @@ check mkfs.vfat dosfstools
 check mcopy mtools
 check sfdisk fdisk
 check sgdisk gdisk
+check mkfs.xfs xfsprogs
 check blkid util-linux
 check valgrind valgrind
 check cc gcc

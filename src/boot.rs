@@ -395,7 +395,7 @@ pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
                 Ok(None) => ProbedVolume {
                     volume,
                     fs: None,
-                    fs_error: Some("no known filesystem (tried ext2/3/4, FAT)".to_string()),
+                    fs_error: Some("no known filesystem (tried ext2/3/4, XFS, FAT)".to_string()),
                 },
                 Err(e) => ProbedVolume {
                     volume,

@@ -7,6 +7,7 @@
 mod ext;
 mod fat;
 mod fat_boot;
+mod xfs;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -147,6 +148,9 @@ pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T
 /// magic was found; an error means a superblock was found but could not be used.
 pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Filesystem>>> {
     if let Some(fs) = ext::probe(volume.clone(), limits)? {
+        return Ok(Some(fs));
+    }
+    if let Some(fs) = xfs::probe(volume.clone(), limits)? {
         return Ok(Some(fs));
     }
     if let Some(fs) = fat::probe(volume, limits)? {
