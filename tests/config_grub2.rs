@@ -1,42 +1,17 @@
 //! GRUB 2 first cut against real configurations of `shared/corpus` (defaults
 //! checked by hand against GRUB's semantics).
 
+mod common;
+
+use common::{corpus, parse_host};
 use std::path::{Path, PathBuf};
-use xenboot::config::{self, FileAccess, Language, ParseContext};
-use xenboot::{Entry, Error, Limits, Menu, Result};
-
-/// Serves files of a host directory as the guest filesystem.
-struct HostDir(PathBuf);
-
-impl FileAccess for HostDir {
-    fn read(&self, path: &str) -> Result<Vec<u8>> {
-        std::fs::read(self.0.join(path.trim_start_matches('/')))
-            .map_err(|e| Error::io(format!("reading {path}"), &e))
-    }
-    fn exists(&self, path: &str) -> bool {
-        self.0.join(path.trim_start_matches('/')).is_file()
-    }
-}
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
+use xenboot::config::Language;
+use xenboot::{Entry, Menu};
 
 /// Parses `path` inside the host directory `root`.
 fn parse_in(root: &Path, path: &str) -> (Menu, Vec<String>) {
-    let files = HostDir(root.to_path_buf());
-    let text = config::decode_text(&files.read(path).unwrap());
-    let limits = Limits::default();
-    let mut warnings = Vec::new();
-    let mut ctx = ParseContext {
-        config_path: path,
-        files: &files,
-        limits: &limits,
-        warnings: &mut warnings,
-    };
-    let menu = config::parse(Language::Grub2, &text, &mut ctx)
-        .unwrap_or_else(|e| panic!("{}{path}: {e}", root.display()));
-    (menu, warnings)
+    parse_host(Language::Grub2, root, path)
+        .unwrap_or_else(|e| panic!("{}{path}: {e}", root.display()))
 }
 
 fn default_entry(m: &Menu) -> &Entry {

@@ -1,41 +1,17 @@
 //! GRUB legacy parser against the real configurations of `shared/corpus/grubby`
 //! (hand-checked defaults: GRUB 0.97 counts titles from 0 and partitions from 0).
 
-use std::path::{Path, PathBuf};
-use xenboot::config::{self, FileAccess, Language, ParseContext};
-use xenboot::{Error, Limits, Menu, Result};
+mod common;
 
-/// Serves files of a host directory as the guest filesystem.
-struct HostDir(PathBuf);
-
-impl FileAccess for HostDir {
-    fn read(&self, path: &str) -> Result<Vec<u8>> {
-        std::fs::read(self.0.join(path.trim_start_matches('/')))
-            .map_err(|e| Error::io(format!("reading {path}"), &e))
-    }
-    fn exists(&self, path: &str) -> bool {
-        self.0.join(path.trim_start_matches('/')).is_file()
-    }
-}
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/grubby")
-}
+use common::{corpus, parse_host};
+use std::path::Path;
+use xenboot::config::Language;
+use xenboot::Menu;
 
 /// Parses `path` (absolute inside `root`), returning the menu and the warnings.
 fn parse_in(root: &Path, path: &str) -> (Menu, Vec<String>) {
-    let files = HostDir(root.to_path_buf());
-    let text = config::decode_text(&files.read(path).unwrap());
-    let limits = Limits::default();
-    let mut warnings = Vec::new();
-    let mut ctx = ParseContext {
-        config_path: path,
-        files: &files,
-        limits: &limits,
-        warnings: &mut warnings,
-    };
-    let menu = config::parse(Language::GrubLegacy, &text, &mut ctx).unwrap();
-    (menu, warnings)
+    parse_host(Language::GrubLegacy, root, path)
+        .unwrap_or_else(|e| panic!("{}{path}: {e}", root.display()))
 }
 
 /// What the default entry must be.
@@ -50,7 +26,7 @@ struct Want {
 }
 
 fn check(name: &str, entries: usize, want: Want) -> Menu {
-    let (menu, warnings) = parse_in(&corpus(), &format!("/{name}"));
+    let (menu, warnings) = parse_in(&corpus().join("grubby"), &format!("/{name}"));
     assert!(warnings.is_empty(), "{name}: {warnings:?}");
     assert_eq!(menu.entries.len(), entries, "{name}");
     assert_eq!(menu.default, Some(want.index), "{name}");
@@ -210,7 +186,7 @@ fn grub_9_and_11_device_prefixed_paths() {
 
 #[test]
 fn grub_10_default_is_xen_multiboot_not_bootable() {
-    let (m, w) = parse_in(&corpus(), "/grub.10");
+    let (m, w) = parse_in(&corpus().join("grubby"), "/grub.10");
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(m.default, Some(0));
     let xen = &m.entries[0];
@@ -297,11 +273,11 @@ fn grub_15_default_one_without_root() {
 #[test]
 fn every_corpus_file_parses_without_warnings() {
     let mut n = 0;
-    for entry in std::fs::read_dir(corpus()).unwrap() {
+    for entry in std::fs::read_dir(corpus().join("grubby")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if let Some(num) = name.strip_prefix("grub.") {
             assert!(num.parse::<u32>().is_ok());
-            let (m, w) = parse_in(&corpus(), &format!("/{name}"));
+            let (m, w) = parse_in(&corpus().join("grubby"), &format!("/{name}"));
             assert!(w.is_empty(), "{name}: {w:?}");
             assert!(m.default.is_some(), "{name}");
             n += 1;

@@ -2,37 +2,19 @@
 //! checked by hand against LILO's rules: `default=` names a label, else the first
 //! image; options built as LILO's map installer does).
 
-use std::path::{Path, PathBuf};
-use xenboot::config::{self, FileAccess, Language, ParseContext};
-use xenboot::{Error, Limits, Menu, Result};
+mod common;
 
-/// Serves files of a host directory as the guest filesystem.
-struct HostDir(PathBuf);
-
-impl FileAccess for HostDir {
-    fn read(&self, path: &str) -> Result<Vec<u8>> {
-        std::fs::read(self.0.join(path.trim_start_matches('/')))
-            .map_err(|e| Error::io(format!("reading {path}"), &e))
-    }
-    fn exists(&self, path: &str) -> bool {
-        self.0.join(path.trim_start_matches('/')).is_file()
-    }
-}
+use common::{corpus, parse_host};
+use xenboot::config::Language;
+use xenboot::Menu;
 
 fn parse(name: &str) -> (Menu, Vec<String>) {
-    let files = HostDir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/grubby"));
-    let path = format!("/{name}");
-    let text = config::decode_text(&files.read(&path).unwrap());
-    let limits = Limits::default();
-    let mut warnings = Vec::new();
-    let mut ctx = ParseContext {
-        config_path: &path,
-        files: &files,
-        limits: &limits,
-        warnings: &mut warnings,
-    };
-    let menu = config::parse(Language::Lilo, &text, &mut ctx).unwrap();
-    (menu, warnings)
+    parse_host(
+        Language::Lilo,
+        &corpus().join("grubby"),
+        &format!("/{name}"),
+    )
+    .unwrap()
 }
 
 /// Checks the default entry; returns the menu.

@@ -408,17 +408,11 @@ impl FileReader for ExtReader {
 
     fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
         let (file, what) = (&mut self.file, &self.what);
+        // ext4-view returns at most one block per call; fill the caller's buffer.
         no_panic(what, || {
-            // ext4-view returns at most one block per call; fill the caller's buffer.
-            let mut done = 0;
-            while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
-                let n = file.read_bytes(rest).map_err(|e| map_err(e, what))?;
-                if n == 0 {
-                    break;
-                }
-                done += n;
-            }
-            Ok(done)
+            super::fill(buf, |rest| {
+                file.read_bytes(rest).map_err(|e| map_err(e, what))
+            })
         })
     }
 }

@@ -405,17 +405,9 @@ impl FileReader for FatReader<'_> {
 
     fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
         let (file, what) = (&mut self.file, &self.what);
+        // fatfs stops at each cluster end; fill the caller's buffer.
         no_panic(what, || {
-            // fatfs stops at each cluster end; fill the caller's buffer.
-            let mut done = 0;
-            while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
-                let n = file.read(rest).map_err(|e| io_error(e, what))?;
-                if n == 0 {
-                    break;
-                }
-                done += n;
-            }
-            Ok(done)
+            super::fill(buf, |rest| file.read(rest).map_err(|e| io_error(e, what)))
         })
     }
 }

@@ -97,6 +97,23 @@ pub fn read_file(fs: &dyn Filesystem, path: &str, max: u64) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Calls `read` until `buf` is full or it returns 0 (end of file), for readers that
+/// stop at block or cluster boundaries. Returns the bytes read.
+pub(crate) fn fill(
+    buf: &mut [u8],
+    mut read: impl FnMut(&mut [u8]) -> Result<usize>,
+) -> Result<usize> {
+    let mut done = 0;
+    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+        let n = read(rest)?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    Ok(done)
+}
+
 /// True when `path` exists (following symlinks) and is a regular file.
 pub fn is_file(fs: &dyn Filesystem, path: &str) -> bool {
     matches!(fs.stat(path), Ok(s) if s.kind == FileKind::File)

@@ -291,3 +291,43 @@ pub fn digest(path: &Path) -> u64 {
     }
     h.finish()
 }
+
+/// The shared configuration corpus beside the repository (`../shared/corpus`).
+pub fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+/// Serves the files of a host directory as a guest filesystem.
+pub struct HostDir(pub PathBuf);
+
+impl xenboot::config::FileAccess for HostDir {
+    fn read(&self, path: &str) -> xenboot::Result<Vec<u8>> {
+        fs::read(self.0.join(path.trim_start_matches('/')))
+            .map_err(|e| xenboot::Error::io(format!("reading {path}"), &e))
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.0.join(path.trim_start_matches('/')).is_file()
+    }
+}
+
+/// Parses `path` (absolute inside the host directory `root`) as `lang`; returns the
+/// menu and the warnings.
+pub fn parse_host(
+    lang: xenboot::config::Language,
+    root: &Path,
+    path: &str,
+) -> xenboot::Result<(xenboot::Menu, Vec<String>)> {
+    use xenboot::config::FileAccess;
+    let files = HostDir(root.to_path_buf());
+    let text = xenboot::config::decode_text(&files.read(path)?);
+    let limits = xenboot::Limits::default();
+    let mut warnings = Vec::new();
+    let mut ctx = xenboot::config::ParseContext {
+        config_path: path,
+        files: &files,
+        limits: &limits,
+        warnings: &mut warnings,
+    };
+    let menu = xenboot::config::parse(lang, &text, &mut ctx)?;
+    Ok((menu, warnings))
+}
