@@ -264,6 +264,9 @@ fn list_isconfig_reads_a_host_file() {
     assert_eq!(v["default"], 1);
     assert_eq!(v["entries"].as_array().unwrap().len(), 3);
     assert_eq!(v["entries"][2]["title"], "Old kernel");
+    // A leading -v belongs to the subcommand, not to pygrub mode.
+    let out = xenboot(&["-v", "list", "--json", "--isconfig", cfg.to_str().unwrap()]);
+    assert_eq!(stdout_json(&out)["default"], 1, "{}", show(&out));
 }
 
 #[test]

@@ -56,7 +56,21 @@ impl From<xenboot::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut argv: Vec<String> = std::env::args().skip(1).collect();
+    // `xenboot -v list …` is `xenboot list -v …`: move leading -v before a subcommand.
+    let lead = argv
+        .iter()
+        .take_while(|a| matches!(a.as_str(), "-v" | "--verbose"))
+        .count();
+    if lead > 0
+        && matches!(
+            argv.get(lead).map(String::as_str),
+            Some("list" | "extract" | "probe")
+        )
+    {
+        let flags: Vec<String> = argv.drain(..lead).collect();
+        argv.splice(1..1, flags);
+    }
     let result = match argv.first().map(String::as_str) {
         Some("list") => commands::list(argv.get(1..).unwrap_or_default()),
         Some("extract") => commands::extract(argv.get(1..).unwrap_or_default()),
