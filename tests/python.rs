@@ -53,7 +53,14 @@ fn python_binding_pytest_suite() {
     let py = python_with_pytest();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(&py)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "python/tests",
+        ])
         .current_dir(root)
         .env("XENBOOT_LIB", &lib)
         .env("PYTHONDONTWRITEBYTECODE", "1")

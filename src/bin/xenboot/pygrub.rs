@@ -242,7 +242,10 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
         let mut worker = runas::spawn(uid, disk, &child_args(&p), &r.image)?;
         let header = worker.header(max_kernel, max_ramdisk)?;
         if r.verbose {
-            eprintln!("xenboot: booting entry {} ({:?})", header.index, header.title);
+            eprintln!(
+                "xenboot: booting entry {} ({:?})",
+                header.index, header.title
+            );
         }
         let received = if r.not_really {
             Ok(Vec::new())

@@ -58,6 +58,22 @@ pub fn parse_uid(value: &str) -> Result<Option<u32>, Failure> {
     }
 }
 
+/// Checks the lengths the child announced against the parent's own limits.
+fn check_lengths(header: &Header, max_kernel: u64, max_ramdisk: u64) -> Result<(), String> {
+    if header.kernel_len > max_kernel {
+        return Err(format!(
+            "announced a kernel of {} bytes, more than the limit of {max_kernel}",
+            header.kernel_len
+        ));
+    }
+    match header.ramdisk_len {
+        Some(len) if len > max_ramdisk => Err(format!(
+            "announced a ramdisk of {len} bytes, more than the limit of {max_ramdisk}"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A running deprivileged child.
 pub struct Worker {
     child: Child,
@@ -133,19 +149,10 @@ impl Worker {
             Ok(h) => h,
             Err(e) => return Err(self.fail(&format!("sent a malformed header ({e})"))),
         };
-        if header.kernel_len > max_kernel {
-            return Err(self.fail(&format!(
-                "announced a kernel of {} bytes, more than the limit of {max_kernel}",
-                header.kernel_len
-            )));
+        match check_lengths(&header, max_kernel, max_ramdisk) {
+            Ok(()) => Ok(header),
+            Err(e) => Err(self.fail(&e)),
         }
-        if header.ramdisk_len.unwrap_or(0) > max_ramdisk {
-            return Err(self.fail(&format!(
-                "announced a ramdisk of {} bytes, more than the limit of {max_ramdisk}",
-                header.ramdisk_len.unwrap_or(0)
-            )));
-        }
-        Ok(header)
     }
 
     /// Copies exactly `len` bytes of the child's answer into `out`.
@@ -272,6 +279,30 @@ mod tests {
         assert!(parse_uid("-1").is_err());
         assert!(parse_uid("4294967295").is_err());
         assert!(parse_uid("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn announced_lengths_are_bounded_by_the_parent() {
+        let mut h = Header {
+            index: 0,
+            title: String::new(),
+            args: String::new(),
+            kernel_len: 100,
+            ramdisk_len: Some(50),
+        };
+        assert!(check_lengths(&h, 100, 50).is_ok());
+        assert!(check_lengths(&h, 99, 50)
+            .unwrap_err()
+            .contains("kernel of 100"));
+        assert!(check_lengths(&h, 100, 49)
+            .unwrap_err()
+            .contains("ramdisk of 50"));
+        h.ramdisk_len = None;
+        assert!(check_lengths(&h, 100, 0).is_ok());
+        assert!(serde_json::from_str::<Header>(
+            r#"{"index":0,"title":"","args":"","kernel_len":-1,"ramdisk_len":null}"#
+        )
+        .is_err());
     }
 
     #[test]
