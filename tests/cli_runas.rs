@@ -275,3 +275,67 @@ fn runas_values_and_modes_as_pygrub() {
         show(&out)
     );
 }
+
+/// Runs `setpriv ARGS… xenboot ARGS…` (util-linux) with `stdin`.
+fn setpriv(privs: &[&str], args: &[&str], stdin: &Path) -> Output {
+    Command::new("setpriv")
+        .args(privs)
+        .arg(bin())
+        .args(args)
+        .stdin(std::fs::File::open(stdin).unwrap())
+        .output()
+        .expect("setpriv (util-linux) is needed")
+}
+
+#[test]
+fn supplementary_groups_are_dropped_and_checked() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let g = root_only_guest();
+    // A root parent holding supplementary groups: the child must not inherit them
+    // (std's CommandExt::uid clears them as root), or it refuses to work.
+    let d = g.out_dir("groups");
+    let disk = g.disk_str();
+    let dir_arg = format!("--output-directory={}", d.display());
+    let out = setpriv(
+        &["--groups=4,27", "--reuid=0", "--regid=0", "--"],
+        &["--runas=65534", "-q", &dir_arg, disk],
+        &g.disk,
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(count_files(&d), 2);
+
+    // The child's own check: a stray group is refused, none is accepted.
+    let child = ["--xenboot-runas-child", "65534", "-q", "--", disk];
+    let out = setpriv(
+        &["--reuid=65534", "--regid=65534", "--groups=4", "--"],
+        &child,
+        &g.disk,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not deprivileged"),
+        "{}",
+        show(&out)
+    );
+    let out = setpriv(
+        &["--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+        &child,
+        &g.disk,
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let line_end = out.stdout.iter().position(|b| *b == b'\n').unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&out.stdout[..line_end]).unwrap();
+    let kernel = g.file("/boot/vmlinuz-6.1");
+    assert_eq!(header["kernel_len"], kernel.len() as u64);
+    assert_eq!(header["title"], "Debian GNU/Linux, kernel 6.1");
+    assert_eq!(
+        &out.stdout[line_end + 1..line_end + 1 + kernel.len()],
+        &kernel[..]
+    );
+    let initrd = g.file("/boot/initrd-6.1");
+    assert_eq!(&out.stdout[line_end + 1 + kernel.len()..], &initrd[..]);
+}

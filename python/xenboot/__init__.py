@@ -199,6 +199,7 @@ class Boot:
     call ``close()``."""
 
     def __init__(self, location, *, isconfig=False, offset=None, log=None, **limits):
+        self._h = None
         self._lib = _library()
         opts, self._log_callback = _options(isconfig, offset, log, limits)
         handle = ctypes.c_void_p()
