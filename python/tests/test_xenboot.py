@@ -6,6 +6,7 @@ import os
 import random
 import stat
 import subprocess
+import sys
 
 import pytest
 
@@ -243,3 +244,14 @@ def test_probe_reports_entries_and_errors(legacy_disk, tmp_path):
     assert "Debian B" in text and "/boot/grub/menu.lst" in text
     bad = xenboot.probe(tmp_path / "nope.img")
     assert bad["error"]
+
+
+def test_wrong_xenboot_lib_is_not_silently_replaced(tmp_path):
+    code = "import xenboot\ntry:\n    xenboot.version()\nexcept OSError as e:\n    print('E', e)\n"
+    env = dict(os.environ, XENBOOT_LIB=str(tmp_path / "libnothere.so"))
+    pkg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=pkg, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("E cannot load libxenboot") and "libnothere.so" in out.stdout
