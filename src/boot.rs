@@ -120,7 +120,20 @@ impl Boot {
         if options.isconfig {
             return Self::open_host_config(location, options);
         }
-        let scan = scan_disk(Path::new(location), &options)?;
+        let disk = FileSource::open(Path::new(location))?;
+        Self::open_source(disk, location, options)
+    }
+
+    /// Like [`Boot::open`] on a disk image or block device the caller has already
+    /// opened for reading (a deprivileged process reading a disk it could not open
+    /// itself); `name` names it in messages.
+    pub fn open_file(file: std::fs::File, name: &str, options: Options) -> Result<Boot> {
+        let disk = FileSource::from_file(file, Path::new(name))?;
+        Self::open_source(disk, name, options)
+    }
+
+    fn open_source(disk: FileSource, location: &str, options: Options) -> Result<Boot> {
+        let scan = scan_source(disk, &options)?;
         let mut boot = Boot {
             location: location.to_string(),
             options,
@@ -353,7 +366,13 @@ impl Boot {
 
 /// Opens the disk at `path` and probes every volume for a filesystem.
 pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
-    let disk: SharedSource = Arc::new(FileSource::open(path)?);
+    scan_source(FileSource::open(path)?, options)
+}
+
+/// [`scan_disk`] of a source already opened.
+fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
+    let path = file.path().to_path_buf();
+    let disk: SharedSource = Arc::new(file);
     let limits = &options.limits;
     let layout = match options.offset {
         Some(offset) => {

@@ -18,8 +18,15 @@ pub struct FileSource {
 impl FileSource {
     /// Opens `path` read-only. Block devices are sized by seeking to their end.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut file = File::open(path)
+        let file = File::open(path)
             .map_err(|e| Error::io(format!("cannot open {}", path.display()), &e))?;
+        Self::from_file(file, path)
+    }
+
+    /// Wraps a file the caller already opened (e.g. passed in by a more privileged
+    /// process); `path` names it in messages. Only positional reads are used, so the
+    /// file's own position does not matter.
+    pub fn from_file(mut file: File, path: &Path) -> Result<Self> {
         let len = file
             .seek(SeekFrom::End(0))
             .map_err(|e| Error::io(format!("cannot size {}", path.display()), &e))?;
@@ -76,6 +83,19 @@ mod tests {
         assert_eq!(&buf, b"3456");
         assert!(src.read_at(8, &mut buf).is_err());
         assert!(src.read_at(u64::MAX - 1, &mut buf).is_err());
+    }
+
+    #[test]
+    fn from_file_reads_an_opened_file() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(b"abcdef").unwrap();
+        let file = File::open(f.path()).unwrap();
+        let src = FileSource::from_file(file, Path::new("fd:0")).unwrap();
+        assert_eq!(src.len(), 6);
+        assert_eq!(src.path(), Path::new("fd:0"));
+        let mut buf = [0u8; 2];
+        src.read_at(4, &mut buf).unwrap();
+        assert_eq!(&buf, b"ef");
     }
 
     #[test]

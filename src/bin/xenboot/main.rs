@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod output;
 mod pygrub;
+mod runas;
 
 use std::process::ExitCode;
 
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         Some("list") => commands::list(argv.get(1..).unwrap_or_default()),
         Some("extract") => commands::extract(argv.get(1..).unwrap_or_default()),
         Some("probe") => commands::probe(argv.get(1..).unwrap_or_default()),
+        Some(runas::CHILD_FLAG) => pygrub::run_child(argv.get(1..).unwrap_or_default()),
         Some("help") => {
             print!(
                 "{}{}{SUBCOMMANDS_HELP}",

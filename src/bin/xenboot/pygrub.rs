@@ -6,13 +6,14 @@
 use crate::args::{self, Parsed, Spec};
 use crate::commands::{self, GLOBAL};
 use crate::output;
+use crate::runas::{self, Header};
 use crate::Failure;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use xenboot::config::Language;
-use xenboot::extract::{Plan, Request};
+use xenboot::extract::{create_unique, Plan, Request};
 use xenboot::{Boot, Entry};
 
 /// pygrub's default output directory.
@@ -52,7 +53,8 @@ ramdisk) from IMAGE instead of the menu's; --args is appended to the entry's com
 line, or is the whole command line with --kernel. -n checks without copying; -l lists
 the menu; --isconfig reads IMAGE as a configuration file on the host.
 No menu is shown: xenboot boots the selection as pygrub does with -q.
---runas (libxl's restricted mode) is refused: see the README.
+--runas=UID (libxl's restricted mode) parses IMAGE in a copy of xenboot running as
+user and group UID, which gets the opened image and hands back kernel and ramdisk.
 ";
 
 /// pygrub's output formats.
@@ -83,7 +85,7 @@ struct Request0 {
     image: String,
 }
 
-fn usage_error(msg: impl std::fmt::Display) -> Failure {
+pub(crate) fn usage_error(msg: impl std::fmt::Display) -> Failure {
     Failure::new(1, format!("{msg}\n{HELP}"))
 }
 
@@ -166,26 +168,23 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
         return Ok(());
     }
     let r = interpret(&p)?;
-    if let Some(uid) = &r.runas {
-        if uid.trim().parse::<i64>().is_err() {
-            return Err(usage_error("runas value must be an integer user id"));
-        }
+    let runas = match &r.runas {
+        Some(v) => runas::parse_uid(v)?,
+        None => None,
+    };
+    if runas.is_some() {
         if r.interactive {
             return Err(Failure::new(
                 1,
                 "In order to use --runas, you must also set --entry or -q",
             ));
         }
-        return Err(Failure::new(
-            1,
-            format!(
-                "xenboot: --runas={uid} (libxl's restricted bootloader mode, set by \
-                 LIBXL_BOOTLOADER_RESTRICT or LIBXL_BOOTLOADER_USER) is not supported: \
-                 xenboot cannot yet run its guest-data parsing in a deprivileged process, \
-                 and will not pretend to. Unset those variables to run xenboot (a \
-                 memory-safe parser) as libxl's ordinary bootloader."
-            ),
-        ));
+        if r.isconfig || r.list_entries {
+            return Err(Failure::new(
+                1,
+                "xenboot: --runas cannot be combined with --isconfig or --list-entries",
+            ));
+        }
     }
     if r.interactive_explicit {
         eprintln!(
@@ -236,6 +235,36 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
         return Ok(());
     }
 
+    if let Some(uid) = runas {
+        let (max_kernel, max_ramdisk) = (opts.limits.max_kernel, opts.limits.max_ramdisk);
+        let disk = File::open(&r.image)
+            .map_err(|e| Failure::failed(format!("cannot open {}: {e}", r.image)))?;
+        let mut worker = runas::spawn(uid, disk, &child_args(&p), &r.image)?;
+        let header = worker.header(max_kernel, max_ramdisk)?;
+        if r.verbose {
+            eprintln!(
+                "xenboot: booting entry {} ({:?})",
+                header.index, header.title
+            );
+        }
+        let received = if r.not_really {
+            Ok(Vec::new())
+        } else {
+            receive(&mut worker, &header, &dir)
+        };
+        let written = match received.and_then(|w| worker.finish().map(|warn| (w, warn))) {
+            Ok((w, warnings)) => {
+                eprint!("{warnings}");
+                w
+            }
+            Err(e) => return Err(e),
+        };
+        let cwd = current_dir();
+        let kernel = written.first().map(|p| shown(&cwd, &dir, p));
+        let ramdisk = written.get(1).map(|p| shown(&cwd, &dir, p));
+        return emit(&mut sink, r.format, kernel, ramdisk, &header.args, &written);
+    }
+
     let boot = Boot::open(&r.image, opts)
         .map_err(|e| Failure::failed(format!("Unable to find partition containing kernel: {e}")))?;
     if r.list_entries {
@@ -244,7 +273,45 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let (index, req) = match &r.kernel {
+    let (index, req) = request(&boot, &r)?;
+    let plan = boot.plan(index, &req)?;
+    if r.verbose {
+        eprintln!("xenboot: booting entry {index} ({:?})", plan.title);
+    }
+    let (kernel, ramdisk, written) = if r.not_really {
+        (None, None, Vec::new())
+    } else {
+        extract(&boot, &plan, &dir)?
+    };
+    emit(&mut sink, r.format, kernel, ramdisk, &plan.args, &written)
+}
+
+/// Writes the output document; removes the extracted files when that fails.
+fn emit(
+    sink: &mut Box<dyn Write>,
+    format: Format,
+    kernel: Option<String>,
+    ramdisk: Option<String>,
+    args: &str,
+    written: &[PathBuf],
+) -> Result<(), Failure> {
+    let text = render(format, kernel.as_deref(), ramdisk.as_deref(), args);
+    let result = text.and_then(|t| {
+        sink.write_all(t.as_bytes())
+            .and_then(|_| sink.flush())
+            .map_err(|e| Failure::failed(format!("writing the output: {e}")))
+    });
+    if result.is_err() {
+        for f in written {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+    result
+}
+
+/// The entry to boot and the overrides, from the menu and the options.
+fn request(boot: &Boot, r: &Request0) -> Result<(usize, Request), Failure> {
+    match &r.kernel {
         Some(k) => {
             let index = boot.default_index().unwrap_or(0);
             let req = Request {
@@ -258,7 +325,7 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
                 ),
                 args: Some(r.args.clone()),
             };
-            (index, req)
+            Ok((index, req))
         }
         None => {
             if r.ramdisk.is_some() {
@@ -266,7 +333,7 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
                     "xenboot: warning: --ramdisk is ignored without --kernel (as pygrub does)"
                 );
             }
-            let index = choose(&boot, r.entry.as_deref())?;
+            let index = choose(boot, r.entry.as_deref())?;
             let entry = boot
                 .entries()
                 .get(index)
@@ -276,30 +343,102 @@ pub fn run(argv: &[String]) -> Result<(), Failure> {
                 ramdisks: None,
                 args: Some(pygrub_args(entry, &r.args, boot.config().language)),
             };
-            (index, req)
+            Ok((index, req))
         }
-    };
+    }
+}
+
+/// The options the deprivileged child needs: selection, overrides, limits. Output
+/// options stay with the parent, which alone may open those files.
+fn child_args(p: &Parsed) -> Vec<String> {
+    const PASSED: &[&str] = &[
+        "quiet",
+        "not-really",
+        "entry",
+        "kernel",
+        "ramdisk",
+        "args",
+        "debug",
+        "verbose",
+        "offset",
+        "max-kernel",
+        "max-ramdisk",
+        "max-config",
+    ];
+    p.opts
+        .iter()
+        .filter(|(name, _)| PASSED.contains(name))
+        .map(|(name, value)| match value {
+            Some(v) => format!("--{name}={v}"),
+            None => format!("--{name}"),
+        })
+        .collect()
+}
+
+/// Streams the child's kernel and ramdisk into new files in `dir`, named and
+/// created as in the unrestricted path; on failure no file is left behind.
+fn receive(
+    worker: &mut runas::Worker,
+    header: &Header,
+    dir: &str,
+) -> Result<Vec<PathBuf>, Failure> {
+    let mut written = Vec::new();
+    let parts = [("boot_kernel.", "kernel", Some(header.kernel_len))];
+    let ramdisk = [("boot_ramdisk.", "ramdisk", header.ramdisk_len)];
+    for (prefix, what, len) in parts.iter().chain(&ramdisk) {
+        let Some(len) = len else { continue };
+        let result = create_unique(Path::new(dir), prefix)
+            .map_err(Failure::from)
+            .and_then(|(path, mut file)| {
+                written.push(path.clone());
+                worker.copy(*len, &mut file, what)?;
+                file.sync_data()
+                    .map_err(|e| Failure::failed(format!("flushing {}: {e}", path.display())))
+            });
+        if let Err(e) = result {
+            for f in &written {
+                let _ = std::fs::remove_file(f);
+            }
+            return Err(e);
+        }
+    }
+    Ok(written)
+}
+
+/// Runs the child side of `--runas` (see [`runas`]): `argv` is the uid it must run
+/// as, then pygrub options and the image name; the image itself is stdin.
+pub fn run_child(argv: &[String]) -> Result<(), Failure> {
+    let (uid, rest) = argv
+        .split_first()
+        .ok_or_else(|| Failure::failed("--runas child: no uid given"))?;
+    let uid: u32 = uid
+        .parse()
+        .map_err(|_| Failure::failed(format!("--runas child: bad uid {uid}")))?;
+    runas::check_deprivileged(uid)?;
+    let specs: Vec<Spec> = PYGRUB.iter().chain(GLOBAL).copied().collect();
+    let p = args::parse(rest, &specs).map_err(|e| Failure::failed(format!("xenboot: {e}")))?;
+    let r = interpret(&p)?;
+    let opts = commands::options(&p, r.verbose)?;
+    let boot = Boot::open_file(runas::stdin_file()?, &r.image, opts)
+        .map_err(|e| Failure::failed(format!("Unable to find partition containing kernel: {e}")))?;
+    let (index, req) = request(&boot, &r)?;
     let plan = boot.plan(index, &req)?;
-    if r.verbose {
-        eprintln!("xenboot: booting entry {index} ({:?})", plan.title);
-    }
-    let (kernel, ramdisk, written) = if r.not_really {
-        (None, None, Vec::new())
-    } else {
-        extract(&boot, &plan, &dir)?
+    let header = Header {
+        index,
+        title: plan.title.clone(),
+        args: plan.args.clone(),
+        kernel_len: plan.kernel.len,
+        ramdisk_len: (!plan.ramdisks.is_empty()).then(|| plan.ramdisk_len()),
     };
-    let text = render(r.format, kernel.as_deref(), ramdisk.as_deref(), &plan.args);
-    let result = text.and_then(|t| {
-        sink.write_all(t.as_bytes())
-            .and_then(|_| sink.flush())
-            .map_err(|e| Failure::failed(format!("writing the output: {e}")))
-    });
-    if result.is_err() {
-        for f in &written {
-            let _ = std::fs::remove_file(f);
-        }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    runas::send_header(&mut out, &header)?;
+    if !r.not_really {
+        boot.write_kernel(&plan, &mut out)?;
+        boot.write_ramdisk(&plan, &mut out)?;
     }
-    result
+    out.flush()
+        .map_err(|e| Failure::failed(format!("--runas child: writing the answer: {e}")))
 }
 
 /// The output document in `format`.
@@ -327,21 +466,28 @@ fn extract(
     dir: &str,
 ) -> Result<(Option<String>, Option<String>, Vec<std::path::PathBuf>), Failure> {
     let out = boot.extract_to_dir(plan, Path::new(dir))?;
-    let cwd = std::env::current_dir()
-        .map(|c| c.display().to_string())
-        .unwrap_or_else(|_| "/".to_string());
-    let shown = |p: &Path| {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        output::abspath(&cwd, &format!("{dir}/{name}"))
-    };
-    let kernel = shown(&out.kernel);
-    let ramdisk = out.ramdisk.as_deref().map(shown);
+    let cwd = current_dir();
+    let kernel = shown(&cwd, dir, &out.kernel);
+    let ramdisk = out.ramdisk.as_deref().map(|p| shown(&cwd, dir, p));
     let mut written = vec![out.kernel.clone()];
     written.extend(out.ramdisk.clone());
     Ok((Some(kernel), ramdisk, written))
+}
+
+/// The working directory, for showing paths as pygrub does.
+fn current_dir() -> String {
+    std::env::current_dir()
+        .map(|c| c.display().to_string())
+        .unwrap_or_else(|_| "/".to_string())
+}
+
+/// `path` (a file created in `dir`) as pygrub prints it: absolute and normalised.
+fn shown(cwd: &str, dir: &str, path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    output::abspath(cwd, &format!("{dir}/{name}"))
 }
 
 /// Where the result goes: `--output` (an existing file or fifo, opened for writing
@@ -384,7 +530,7 @@ fn pygrub_args(entry: &Entry, extra: &str, lang: Language) -> String {
 
 /// A Python `int()` of `s`: surrounding whitespace, a sign, digits with single
 /// underscores between them. `Some(None)` is a number too large to be an index.
-fn py_int(s: &str) -> Option<Option<i64>> {
+pub(crate) fn py_int(s: &str) -> Option<Option<i64>> {
     let t = s.trim();
     let (neg, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d),

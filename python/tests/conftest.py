@@ -1,0 +1,6 @@
+"""Makes the package in python/ importable when pytest runs from anywhere."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
