@@ -1,37 +1,8 @@
 //! Fuzzes every filesystem reader: probe, then list, stat and read what is there.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use std::sync::Arc;
-use xenboot::fs::{self, FileKind};
-use xenboot::source::MemSource;
-use xenboot::Limits;
 
-fuzz_target!(|data: &[u8]| {
-    let limits = Limits::default();
-    let Ok(Some(fs)) = fs::probe(Arc::new(MemSource::new(data.to_vec())), &limits) else {
-        return;
-    };
-    let _ = (fs.uuid(), fs.label());
-    let mut dirs = vec!["/".to_string()];
-    let mut visited = 0;
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs.read_dir(&dir) else { continue };
-        for e in entries.into_iter().take(64) {
-            visited += 1;
-            if visited > 256 {
-                return;
-            }
-            let path = format!("{}/{}", dir.trim_end_matches('/'), e.name);
-            match fs.stat(&path) {
-                Ok(st) if st.kind == FileKind::Dir && dirs.len() < 16 => dirs.push(path),
-                Ok(st) if st.kind == FileKind::File => {
-                    let _ = fs::read_file(fs.as_ref(), &path, 1 << 20);
-                }
-                _ => {}
-            }
-        }
-    }
-    for p in ["/boot/grub/grub.cfg", "/boot/grub/menu.lst", "/extlinux.conf"] {
-        let _ = fs::read_file(fs.as_ref(), p, 1 << 20);
-    }
-});
+#[path = "walk.rs"]
+mod walk;
+
+fuzz_target!(|data: &[u8]| walk::walk(data));
