@@ -426,6 +426,10 @@ impl FileAccess for VolumeFiles<'_> {
     fn exists(&self, path: &str) -> bool {
         fs::is_file(self.fs, path)
     }
+
+    fn read_dir(&self, path: &str) -> Result<Vec<fs::DirEntry>> {
+        self.fs.read_dir(path)
+    }
 }
 
 /// Reads configuration files from the host (`--isconfig`).
@@ -454,5 +458,24 @@ impl FileAccess for HostFiles<'_> {
 
     fn exists(&self, path: &str) -> bool {
         Path::new(path).is_file()
+    }
+
+    fn read_dir(&self, path: &str) -> Result<Vec<fs::DirEntry>> {
+        let rd = std::fs::read_dir(path).map_err(|e| Error::io(format!("listing {path}"), &e))?;
+        let mut out = Vec::new();
+        for entry in rd.take(self.limits.max_entries) {
+            let entry = entry.map_err(|e| Error::io(format!("listing {path}"), &e))?;
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_dir() => fs::FileKind::Dir,
+                Ok(t) if t.is_file() => fs::FileKind::File,
+                Ok(t) if t.is_symlink() => fs::FileKind::Symlink,
+                _ => fs::FileKind::Other,
+            };
+            out.push(fs::DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                kind,
+            });
+        }
+        Ok(out)
     }
 }

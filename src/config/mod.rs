@@ -57,6 +57,13 @@ pub trait FileAccess {
     fn read(&self, path: &str) -> Result<Vec<u8>>;
     /// True when `path` names a regular file.
     fn exists(&self, path: &str) -> bool;
+    /// Lists the directory at the absolute `path` (GRUB's `blscfg` and systemd-boot
+    /// read `loader/entries/`). The default says listing is not supported.
+    fn read_dir(&self, path: &str) -> Result<Vec<crate::fs::DirEntry>> {
+        Err(crate::error::Error::unsupported(format!(
+            "cannot list {path}: directory listing is not available here"
+        )))
+    }
 }
 
 /// Everything a parser needs besides the text.
