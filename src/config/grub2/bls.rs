@@ -320,7 +320,9 @@ pub(crate) fn blscfg(it: &mut Interp<'_>, args: &[String]) -> Flow<i32> {
         let is_default = def.as_deref().is_some_and(|d| {
             d == e.id
                 || e.get("title") == Some(d)
-                || super::test_cmd::strtoul(d, 0).0.is_some_and(|n| n as i32 as i64 == idx as i64)
+                || super::test_cmd::strtoul(d, 0)
+                    .0
+                    .is_some_and(|n| n as i32 as i64 == idx as i64)
         });
         let wanted = (show_default && is_default)
             || (show_other && !is_default)
@@ -434,7 +436,11 @@ pub fn systemd_boot(
         match e.get("linux") {
             Some(k) => {
                 entry.kernel = Some(format!("{base}{k}"));
-                entry.initrds = e.all("initrd").iter().map(|p| format!("{base}{p}")).collect();
+                entry.initrds = e
+                    .all("initrd")
+                    .iter()
+                    .map(|p| format!("{base}{p}"))
+                    .collect();
                 entry.args = e.all("options").join(" ");
             }
             None => {

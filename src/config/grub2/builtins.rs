@@ -517,9 +517,19 @@ impl Interp<'_> {
         } else if opts.has("label") {
             vol.label
         } else if opts.has("fs") {
-            vol.fs.map(|f| if f.starts_with("ext") { "ext2".into() } else { f })
+            vol.fs.map(|f| {
+                if f.starts_with("ext") {
+                    "ext2".into()
+                } else {
+                    f
+                }
+            })
         } else if opts.has("partmap") {
-            Some(vol.name.trim_end_matches(|c: char| c.is_ascii_digit()).to_string())
+            Some(
+                vol.name
+                    .trim_end_matches(|c: char| c.is_ascii_digit())
+                    .to_string(),
+            )
         } else if opts.has("driver") {
             Some("xen".to_string())
         } else {
@@ -698,7 +708,11 @@ mod tests {
             ("no-floppy", Some('n'), Arity::Flag),
             ("hint", Some('h'), Arity::Value),
         ];
-        let o = parse_opts(&s(&["--no-floppy", "--fs-uuid", "--set=root", "abcd"]), &spec).unwrap();
+        let o = parse_opts(
+            &s(&["--no-floppy", "--fs-uuid", "--set=root", "abcd"]),
+            &spec,
+        )
+        .unwrap();
         assert_eq!(o.value("set"), Some("root"));
         assert_eq!(o.rest, s(&["abcd"]));
         let o = parse_opts(&s(&["-nus", "x", "abcd"]), &spec).unwrap();

@@ -57,10 +57,7 @@ fn eq_fedora(id: &[u8], spec: &[u8], limit: Option<usize>) -> bool {
         }
         if at(id, p1) != at(spec, p2) {
             // `ptr1 - id - 1` is nonzero unless the id is one byte long.
-            return limit == Some(p1)
-                && at(id, p1) == 0
-                && is_space(at(spec, p2))
-                && p1 != 1;
+            return limit == Some(p1) && at(id, p1) == 0 && is_space(at(spec, p2)) && p1 != 1;
         }
         if at(id, p1) == 0 {
             return p1 != 0;
@@ -104,7 +101,11 @@ fn fedora_number(items: &[ItemName<'_>], value: &str) -> Option<i64> {
         .position(|it| eq_fedora(it.id.as_bytes(), spec, Some(l)))
     {
         // The id matched up to `l`; anything after it makes `default` invalid.
-        return if l == spec.len() { Some(i as i64) } else { None };
+        return if l == spec.len() {
+            Some(i as i64)
+        } else {
+            None
+        };
     }
     if let Some(i) = items
         .iter()
@@ -146,7 +147,10 @@ mod tests {
             ("Advanced options for Debian", "gnulinux-advanced-1234"),
             ("3 things", "3 things"),
             ("a>b", "a>b"),
-            ("9af7b02ac08149d985841c07c8ff366e-5.18.0", "9af7b02ac08149d985841c07c8ff366e-5.18.0"),
+            (
+                "9af7b02ac08149d985841c07c8ff366e-5.18.0",
+                "9af7b02ac08149d985841c07c8ff366e-5.18.0",
+            ),
         ]
     }
 
@@ -169,7 +173,11 @@ mod tests {
         assert_eq!(num("Debian GNU/Linux", false), Some(0));
         assert_eq!(num("gnulinux-advanced-1234>gnulinux-5", false), Some(1));
         assert_eq!(num("a>>b", false), Some(3));
-        assert_eq!(num("3 things", false), Some(3), "a leading digit is a number");
+        assert_eq!(
+            num("3 things", false),
+            Some(3),
+            "a leading digit is a number"
+        );
         assert_eq!(
             num("9af7b02ac08149d985841c07c8ff366e-5.18.0", false),
             None,
@@ -180,7 +188,10 @@ mod tests {
 
     #[test]
     fn fedora_rules() {
-        assert_eq!(num("9af7b02ac08149d985841c07c8ff366e-5.18.0", true), Some(4));
+        assert_eq!(
+            num("9af7b02ac08149d985841c07c8ff366e-5.18.0", true),
+            Some(4)
+        );
         assert_eq!(num("3 things", true), Some(2), "title before number");
         assert_eq!(num("gnulinux-advanced-1234>gnulinux-5", true), Some(1));
         assert_eq!(num("1", true), Some(1));

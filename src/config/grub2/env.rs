@@ -87,7 +87,10 @@ mod tests {
                     "saved_entry".to_string(),
                     "gnulinux-advanced>gnulinux-6.1".to_string()
                 ),
-                ("kernelopts".to_string(), "root=/dev/xvda1 ro a\\b".to_string()),
+                (
+                    "kernelopts".to_string(),
+                    "root=/dev/xvda1 ro a\\b".to_string()
+                ),
             ]
         );
     }

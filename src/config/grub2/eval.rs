@@ -229,10 +229,7 @@ impl<'a> Interp<'a> {
         }
         let total_max = max.saturating_mul(ENV_SIZE_FACTOR);
         let ctx = self.ctx();
-        let old = ctx
-            .vars
-            .get(name)
-            .map_or(0, |v| v.value.len() + name.len());
+        let old = ctx.vars.get(name).map_or(0, |v| v.value.len() + name.len());
         let bytes = ctx.bytes.saturating_sub(old) + name.len() + value.len();
         if bytes > total_max {
             return Err(limit(format!(
@@ -302,8 +299,8 @@ impl<'a> Interp<'a> {
     /// The values a variable reference expands to (`grub_script_env_get`).
     fn var_values(&self, name: &str, split: bool) -> Vec<String> {
         let mut out = Vec::new();
-        let special = name.starts_with(|c: char| c.is_ascii_digit())
-            || matches!(name, "#" | "*" | "@");
+        let special =
+            name.starts_with(|c: char| c.is_ascii_digit()) || matches!(name, "#" | "*" | "@");
         if !special {
             if let Some(v) = self.get(name).filter(|v| !v.is_empty()) {
                 if split {
@@ -702,7 +699,8 @@ impl<'a> Interp<'a> {
                     match vd {
                         Some(i) => {
                             let (vs, vn) = v.name.split_at(i);
-                            vn.parse::<u32>().ok() == Some(num) && (scheme.is_empty() || scheme == vs)
+                            vn.parse::<u32>().ok() == Some(num)
+                                && (scheme.is_empty() || scheme == vs)
                         }
                         None => false,
                     }
@@ -713,7 +711,10 @@ impl<'a> Interp<'a> {
 
     /// Splits a GRUB path into its volume and the path on it: `(dev)/p`, or `/p` on
     /// `$root`.
-    pub(crate) fn resolve(&self, path: &str) -> std::result::Result<(usize, String), (i32, String)> {
+    pub(crate) fn resolve(
+        &self,
+        path: &str,
+    ) -> std::result::Result<(usize, String), (i32, String)> {
         let (dev, rest) = match path.strip_prefix('(') {
             Some(r) => match r.find(')') {
                 Some(close) => (r[..close].to_string(), r[close + 1..].to_string()),
@@ -721,7 +722,10 @@ impl<'a> Interp<'a> {
                     return Err((errno::BAD_FILENAME, format!("missing `)' in {path}")));
                 }
             },
-            None => (self.get("root").unwrap_or_default().to_string(), path.to_string()),
+            None => (
+                self.get("root").unwrap_or_default().to_string(),
+                path.to_string(),
+            ),
         };
         let Some(vol) = self.device_volume(&dev) else {
             return Err((errno::UNKNOWN_DEVICE, format!("disk `{dev}' not found")));
@@ -947,7 +951,7 @@ impl<'a> Interp<'a> {
             Some(v) => match default::entry_number(&names, v, self.fedora) {
                 Some(i) => i,
                 None => {
-                    if !ctx.menu.is_empty() {
+                    if !ctx.menu.is_empty() && !v.is_empty() {
                         let where_ = if path.is_empty() {
                             String::new()
                         } else {
@@ -973,7 +977,11 @@ impl<'a> Interp<'a> {
             if let Some(c) = chosen {
                 id_escaped = format!("{c}>{id_escaped}");
             }
-            let sub_default = if i == chosen_index { rest.as_deref() } else { None };
+            let sub_default = if i == chosen_index {
+                rest.as_deref()
+            } else {
+                None
+            };
             let (sub_ctx, run) = self.run_item(ctx, item, &id_escaped, sub_default)?;
             if item.submenu {
                 if depth >= self.limits.max_include_depth {
@@ -1017,7 +1025,13 @@ impl<'a> Interp<'a> {
         Ok(result)
     }
 
-    fn make_entry(&mut self, item: &Item, run: EntryRun, path: &[String], pos: Vec<usize>) -> Entry {
+    fn make_entry(
+        &mut self,
+        item: &Item,
+        run: EntryRun,
+        path: &[String],
+        pos: Vec<usize>,
+    ) -> Entry {
         let mut e = Entry {
             title: item.title.clone(),
             id: item.id.clone(),
@@ -1114,7 +1128,11 @@ pub(crate) fn run(
         Err(Abort::Limit(e)) => return Err(e.context(format!("evaluating {config_path}"))),
         Err(Abort::Shown) => None,
     };
-    menu.default = default.or(if menu.entries.is_empty() { None } else { Some(0) });
+    menu.default = default.or(if menu.entries.is_empty() {
+        None
+    } else {
+        Some(0)
+    });
     menu.timeout = ctx
         .vars
         .get("timeout")
@@ -1129,8 +1147,14 @@ mod tests {
     #[test]
     fn command_lines_are_rebuilt_like_grub() {
         let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(cmdline(&w(&["root=/dev/xvda1", "ro"])), "root=/dev/xvda1 ro");
-        assert_eq!(cmdline(&w(&["a b", "c\"d", "e\\f"])), "\"a b\" c\\\"d e\\\\f");
+        assert_eq!(
+            cmdline(&w(&["root=/dev/xvda1", "ro"])),
+            "root=/dev/xvda1 ro"
+        );
+        assert_eq!(
+            cmdline(&w(&["a b", "c\"d", "e\\f"])),
+            "\"a b\" c\\\"d e\\\\f"
+        );
         assert_eq!(cmdline(&[]), "");
     }
 

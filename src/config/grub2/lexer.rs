@@ -200,7 +200,9 @@ impl Lexer<'_> {
                 _ => {
                     let after2 = rest.get(2..).and_then(|r| r.chars().next());
                     if (rest.starts_with("[[") || rest.starts_with("]]"))
-                        && !after2.is_some_and(|c| is_word_char(c) || matches!(c, '\\' | '\'' | '"' | '$'))
+                        && !after2.is_some_and(|c| {
+                            is_word_char(c) || matches!(c, '\\' | '\'' | '"' | '$')
+                        })
                     {
                         // `[[`/`]]` are tokens only where a token starts.
                         let sym = rest[..2].to_string();

@@ -464,7 +464,9 @@ mod tests {
 
     #[test]
     fn errors_drop_only_their_line() {
-        let units = parse("echo one\necho two }\necho three\nmenuentry x { }\nfunction g { echo x }\necho four\n");
+        let units = parse(
+            "echo one\necho two }\necho three\nmenuentry x { }\nfunction g { echo x }\necho four\n",
+        );
         let oks: Vec<bool> = units.iter().map(|u| u.is_ok()).collect();
         assert_eq!(oks, vec![true, false, true, false, false, true]);
         // A function may not be defined inside `if`.
