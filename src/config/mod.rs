@@ -40,7 +40,8 @@ impl Language {
     pub fn from_path(path: &str) -> Option<Language> {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         match name.as_str() {
-            "grub.cfg" => Some(Language::Grub2),
+            // systemd-boot's loader.conf is read by the GRUB 2 module (BLS entries).
+            "grub.cfg" | "loader.conf" => Some(Language::Grub2),
             "menu.lst" | "grub.conf" => Some(Language::GrubLegacy),
             "lilo.conf" => Some(Language::Lilo),
             n if n.ends_with(".cfg") || n.ends_with(".conf") => Some(Language::Syslinux),

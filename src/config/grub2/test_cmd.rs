@@ -260,7 +260,7 @@ mod tests {
         assert!(t("( a = b -o x ) -a -n y"));
         assert!(!t("-z y"));
         assert!(t("word"));
-        assert!(test(&[String::new(), "]".into()], &mut Files) == false);
+        assert!(!test(&[String::new(), "]".into()], &mut Files));
         assert!(test(&[], &mut Files));
     }
 
