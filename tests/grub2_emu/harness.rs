@@ -208,8 +208,14 @@ fn menu_rows(raw: &str) -> (Vec<String>, Option<usize>) {
 /// Runs grub-emu twice on `disk` (`harness_a.cfg` and `harness_b.cfg` must be in
 /// `/boot/grub/` of device `root`, e.g. `hd0,msdos1`) and reports what it did.
 pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
+    // GRUB writes the disk (`save_env`): each run gets its own copy, so that both
+    // see the guest as it was.
     let map = dir.join("device.map");
+    let map_b = dir.join("device_b.map");
+    let disk_b = dir.join("disk_b.img");
+    std::fs::copy(disk, &disk_b).unwrap();
     std::fs::write(&map, format!("(hd0) {}\n", disk.display())).unwrap();
+    std::fs::write(&map_b, format!("(hd0) {}\n", disk_b.display())).unwrap();
     let mut seen = Observed::default();
 
     // Run A: the menu.
@@ -225,7 +231,7 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
     drop(emu);
 
     // Run B: boot the default.
-    let mut emu = Emu::start(&map, root);
+    let mut emu = Emu::start(&map_b, root);
     let at = emu.run_harness(root, "harness_b.cfg");
     emu.wait_for(
         at,
