@@ -10,7 +10,8 @@
 //!   through submenus, and prints the words the loader would get.
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,10 +23,17 @@ pub const MODULES: &str = "/usr/lib/grub/x86_64-emu";
 const PRELOAD: &str = "insmod part_msdos; insmod part_gpt; insmod ext2; insmod fat; insmod test; insmod echo; insmod loadenv; insmod search; insmod search_fs_uuid; insmod search_label; insmod search_fs_file; insmod true; insmod probe; insmod configfile; insmod eval; insmod sleep; insmod keystatus";
 
 /// Shell functions standing in for the loaders (grub-emu has none).
-pub const LOADER_FUNCTIONS: &str = r#"function linux { echo "@@L"; for a in "$@"; do echo "@@A[$a]"; done; echo "@@E"; }
+/// Like GRUB's loaders they fail when a file cannot be opened (`[ -f ]` looks the
+/// path up on the device named or on `$root`).
+pub const LOADER_FUNCTIONS: &str = r#"function linux {
+  if [ -f "$1" ]; then echo "@@L"; for a in "$@"; do echo "@@A[$a]"; done; echo "@@E"; else echo "@@NOLINUX"; return 5; fi
+}
 function linux16 { linux "$@"; }
 function linuxefi { linux "$@"; }
-function initrd { echo "@@I"; for a in "$@"; do echo "@@A[$a]"; done; echo "@@E"; }
+function initrd {
+  for f in "$@"; do if ! [ -f "$f" ]; then echo "@@NOINITRD"; return 5; fi; done
+  echo "@@I"; for a in "$@"; do echo "@@A[$a]"; done; echo "@@E"
+}
 function initrd16 { initrd "$@"; }
 function initrdefi { initrd "$@"; }
 "#;
@@ -58,6 +66,38 @@ pub struct Observed {
     pub initrd: Vec<String>,
 }
 
+/// Modules that would switch grub-emu to a graphical terminal (SDL/libcaca) when
+/// a configuration runs `terminal_output gfxterm`: a Xen PV guest's GRUB has no such
+/// terminal either, and the screen must stay readable.
+const HIDDEN_MODULES: &[&str] = &[
+    "sdl.mod",
+    "gfxterm.mod",
+    "gfxterm_background.mod",
+    "gfxterm_menu.mod",
+    "gfxmenu.mod",
+    "all_video.mod",
+    "video_fb.mod",
+];
+
+/// A copy of the module directory without [`HIDDEN_MODULES`].
+fn module_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("grub-emu-modules");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        for e in std::fs::read_dir(MODULES).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !HIDDEN_MODULES.contains(&name.as_str()) {
+                std::fs::copy(e.path(), d.join(&name)).unwrap();
+            }
+        }
+        d
+    })
+    .clone()
+}
+
 struct Emu {
     child: Child,
     out: Arc<Mutex<Vec<u8>>>,
@@ -66,12 +106,15 @@ struct Emu {
 impl Emu {
     fn start(map: &Path, root: &str) -> Emu {
         let cmd = format!(
-            "stty rows 100 cols 250 2>/dev/null; exec grub-emu -m {} -r {root} -d {MODULES}",
-            map.display()
+            "stty rows 100 cols 250 2>/dev/null; exec grub-emu -m {} -r {root} -d {}",
+            map.display(),
+            module_dir().display()
         );
         let mut child = Command::new("script")
             .args(["-qfec", &cmd, "/dev/null"])
             .env("TERM", "xterm")
+            // No SDL video: `terminal_output gfxterm` then fails and the text screen stays.
+            .env("SDL_VIDEODRIVER", "none")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -223,6 +266,9 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
     let at = emu.run_harness(root, "harness_a.cfg");
     let drawn = emu.wait_for(at, &["\u{2517}", "Use the"], 20);
     std::thread::sleep(Duration::from_millis(500));
+    if let Some(d) = std::env::var_os("GRUB_EMU_DUMP") {
+        let _ = std::fs::write(Path::new(&d).join("run_a.txt"), emu.text_from(0));
+    }
     if drawn {
         let (titles, hl) = menu_rows(&emu.text_from(at));
         seen.titles = titles;
@@ -239,6 +285,9 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
         20,
     );
     std::thread::sleep(Duration::from_millis(300));
+    if let Some(d) = std::env::var_os("GRUB_EMU_DUMP") {
+        let _ = std::fs::write(Path::new(&d).join("run_b.txt"), emu.text_from(0));
+    }
     let text = plain(&emu.text_from(at));
     drop(emu);
     let mut words: Option<Vec<String>> = None;
@@ -263,6 +312,12 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
                 in_call = Some('L');
                 words = Some(Vec::new());
             }
+            "@@NOLINUX" => {
+                seen.linux = None;
+                seen.initrd.clear();
+                booting_done = true;
+            }
+            "@@NOINITRD" => booting_done = true,
             "@@I" => {
                 in_call = Some('I');
                 words = Some(Vec::new());
