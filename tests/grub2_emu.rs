@@ -32,7 +32,10 @@ fn uuid_of(i: usize) -> String {
 fn case(name: &'static str, cfg: &str) -> Case {
     Case {
         name,
-        parts: vec![vec![("/boot/grub/grub.cfg".into(), cfg.as_bytes().to_vec())]],
+        parts: vec![vec![(
+            "/boot/grub/grub.cfg".into(),
+            cfg.as_bytes().to_vec(),
+        )]],
     }
 }
 
@@ -82,11 +85,18 @@ fn disk_of(trees: &[PathBuf], lenient: bool) -> DirDisk {
 
 fn ours(trees: &[PathBuf], lenient: bool) -> (Menu, Vec<String>) {
     let disk = disk_of(trees, lenient);
-    let text = String::from_utf8_lossy(&std::fs::read(trees[0].join("boot/grub/grub.cfg")).unwrap())
-        .into_owned();
+    let text =
+        String::from_utf8_lossy(&std::fs::read(trees[0].join("boot/grub/grub.cfg")).unwrap())
+            .into_owned();
     let mut w = Vec::new();
-    let m = evaluate(&text, "/boot/grub/grub.cfg", &disk, &Limits::default(), &mut w)
-        .unwrap_or_else(|e| panic!("our evaluation failed: {e}"));
+    let m = evaluate(
+        &text,
+        "/boot/grub/grub.cfg",
+        &disk,
+        &Limits::default(),
+        &mut w,
+    )
+    .unwrap_or_else(|e| panic!("our evaluation failed: {e}"));
     (m, w)
 }
 
@@ -209,17 +219,27 @@ fn compare(name: &str, menu: &Menu, warnings: &[String], seen: &Observed) -> Str
             seen.booted
         ));
     }
-    let theirs_kernel = seen.linux.as_ref().and_then(|w| w.first()).map(|k| strip_device(k).to_string());
+    let theirs_kernel = seen
+        .linux
+        .as_ref()
+        .and_then(|w| w.first())
+        .map(|k| strip_device(k).to_string());
     let ours_kernel = d.and_then(|e| e.kernel.clone());
     if ours_kernel != theirs_kernel {
-        diffs.push(format!("kernel: ours {ours_kernel:?}, grub {theirs_kernel:?}"));
+        diffs.push(format!(
+            "kernel: ours {ours_kernel:?}, grub {theirs_kernel:?}"
+        ));
     }
     if let (Some(e), Some(w)) = (d, &seen.linux) {
         let args = cmdline(w.get(1..).unwrap_or_default());
         if e.args != args {
             diffs.push(format!("args: ours {:?}\n  grub {args:?}", e.args));
         }
-        let initrds: Vec<String> = seen.initrd.iter().map(|p| strip_device(p).to_string()).collect();
+        let initrds: Vec<String> = seen
+            .initrd
+            .iter()
+            .map(|p| strip_device(p).to_string())
+            .collect();
         if e.initrds != initrds {
             diffs.push(format!("initrds: ours {:?}, grub {initrds:?}", e.initrds));
         }
@@ -246,7 +266,10 @@ fn run_cases(cases: Vec<Case>) {
     }
     // GRUB_EMU_CASE=text runs only the cases whose name contains it.
     let filter = std::env::var("GRUB_EMU_CASE").unwrap_or_default();
-    let cases: Vec<Case> = cases.into_iter().filter(|c| c.name.contains(&filter)).collect();
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .filter(|c| c.name.contains(&filter))
+        .collect();
     let n = cases.len();
     let mut report = String::new();
     let mut agree = 0;
@@ -510,7 +533,9 @@ fn corpus_cases() -> Vec<Case> {
             corpus_case("grubby grub2.16 + saved title", "grubby/grub2.16"),
             0,
             "/boot/grub/grubenv",
-            &grubenv("saved_entry=Red Hat Enterprise Linux Server (3.10.0-296.el7.x86_64) 7.2 (Maipo)\n"),
+            &grubenv(
+                "saved_entry=Red Hat Enterprise Linux Server (3.10.0-296.el7.x86_64) 7.2 (Maipo)\n",
+            ),
         ),
         with_file(
             corpus_case("grubby grub2.19 + grubenv.1", "grubby/grub2.19"),
@@ -519,15 +544,30 @@ fn corpus_cases() -> Vec<Case> {
             &std::fs::read(corpus().join("grubby/grub2-support_files/grubenv.1")).unwrap(),
         ),
         corpus_case("grubby grub2.20", "grubby/grub2.20"),
-        corpus_case("pygrub fedora-16-with-xen", "pygrub/fedora-16-with-xen.grub2"),
+        corpus_case(
+            "pygrub fedora-16-with-xen",
+            "pygrub/fedora-16-with-xen.grub2",
+        ),
         corpus_case("pygrub fedora-19", "pygrub/fedora-19.grub2"),
         corpus_case("pygrub rhel-7-beta", "pygrub/rhel-7-beta.grub2"),
         corpus_case("pygrub ubuntu-14.04", "pygrub/ubuntu-14.04-lts.grub2"),
         corpus_case("pygrub debian-wheezy", "pygrub/debian-wheezy-hvm.grub2"),
-        corpus_case("petitboot ubuntu 13.04", "petitboot/grub2-ubuntu-13_04-x86.conf"),
-        corpus_case("u-root debian 10", "u-root/grub/debian_10_4_installed/boot/grub/grub.cfg"),
-        corpus_case("u-root rhel 7.8", "u-root/grub/rhel_7_8_installed/grub2/grub.cfg"),
-        corpus_case("u-root ubuntu 16.04", "u-root/grub/ubuntu_16_04_boot/grub/grub.cfg"),
+        corpus_case(
+            "petitboot ubuntu 13.04",
+            "petitboot/grub2-ubuntu-13_04-x86.conf",
+        ),
+        corpus_case(
+            "u-root debian 10",
+            "u-root/grub/debian_10_4_installed/boot/grub/grub.cfg",
+        ),
+        corpus_case(
+            "u-root rhel 7.8",
+            "u-root/grub/rhel_7_8_installed/grub2/grub.cfg",
+        ),
+        corpus_case(
+            "u-root ubuntu 16.04",
+            "u-root/grub/ubuntu_16_04_boot/grub/grub.cfg",
+        ),
     ]
 }
 

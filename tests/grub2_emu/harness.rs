@@ -11,8 +11,8 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -226,7 +226,9 @@ fn menu_rows(raw: &str) -> (Vec<String>, Option<usize>) {
         if c != "3" || !r.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        let Ok(row) = r.parse::<usize>() else { continue };
+        let Ok(row) = r.parse::<usize>() else {
+            continue;
+        };
         let after = &rest[h + 1..];
         let end = after.find('\u{1b}').unwrap_or(after.len());
         let text = &after[..end];
