@@ -465,6 +465,17 @@ menuentry "Sixteen" --class os --hotkey x --unrestricted { linux16 /vmlinuz16 ev
 "#,
         ),
         case(
+            "a function defined inside `if` is a syntax error GRUB survives",
+            r#"if [ x$feature_timeout_style = xy ]; then
+  set style=menu
+  function inside { echo x; }
+fi
+menuentry "After" { linux /vmlinuz-after style=$style; }
+menuentry "Second" { linux /vmlinuz-second; }
+set default=1
+"#,
+        ),
+        case(
             "menuentry extra arguments and options",
             r#"menuentry "Args" --class a --id args-id one "two words" --class b {
   linux /vmlinuz-args "1=$1" "2=$2" "3=$3" "n=$#"
@@ -569,6 +580,42 @@ fn corpus_cases() -> Vec<Case> {
             "u-root/grub/ubuntu_16_04_boot/grub/grub.cfg",
         ),
     ]
+}
+
+#[test]
+fn comparison_detects_differences() {
+    use xenboot::menu::Entry;
+    let menu = Menu {
+        entries: vec![Entry {
+            title: "A".into(),
+            position: vec![0],
+            kernel: Some("/a".into()),
+            args: "quiet".into(),
+            ..Entry::default()
+        }],
+        default: Some(0),
+        ..Menu::default()
+    };
+    let same = Observed {
+        titles: vec!["A".into()],
+        highlighted: Some(0),
+        booted: Some("A".into()),
+        linux: Some(vec!["(hd0,msdos1)/a".into(), "quiet".into()]),
+        initrd: Vec::new(),
+    };
+    assert_eq!(compare("same", &menu, &[], &same), "");
+    let mut other = same.clone();
+    other.linux = Some(vec!["/a".into(), "splash".into()]);
+    assert!(compare("args", &menu, &[], &other).contains("args"));
+    let mut other = same.clone();
+    other.titles.push("B".into());
+    assert!(compare("titles", &menu, &[], &other).contains("titles"));
+    let mut other = same.clone();
+    other.initrd = vec!["/i".into()];
+    assert!(compare("initrd", &menu, &[], &other).contains("initrds"));
+    let mut other = same;
+    other.booted = None;
+    assert!(compare("booted", &menu, &[], &other).contains("booted"));
 }
 
 #[test]

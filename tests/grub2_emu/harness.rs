@@ -305,7 +305,7 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
             seen.booted = Some(t.strip_suffix('\'').unwrap_or(t).to_string());
             continue;
         }
-        if line.contains("Failed to boot") {
+        if line.contains("Failed to boot") || line.contains("Falling back") {
             break;
         }
         let l = line.trim_start();
@@ -331,11 +331,7 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
                         seen.linux = Some(w);
                         seen.initrd.clear();
                     }
-                    Some('I') => {
-                        if seen.linux.is_some() {
-                            seen.initrd = w;
-                        }
-                    }
+                    Some('I') if seen.linux.is_some() => seen.initrd = w,
                     _ => {}
                 }
                 booting_done = true;
