@@ -281,11 +281,19 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
     // Run B: boot the default.
     let mut emu = Emu::start(&map_b, root);
     let at = emu.run_harness(root, "harness_b.cfg");
-    emu.wait_for(
-        at,
-        &["Press any key to continue", "Failed to boot", "grub> "],
-        20,
-    );
+    // Errors make GRUB wait for a key before it falls back to the next entry.
+    let mut from = at;
+    for _ in 0..8 {
+        if !emu.wait_for(from, &["Press any key to continue", "grub> "], 20) {
+            break;
+        }
+        let t = emu.text_from(from);
+        if t.contains("Failed to boot") || t.contains("grub> ") {
+            break;
+        }
+        from = emu.len();
+        emu.send("");
+    }
     std::thread::sleep(Duration::from_millis(300));
     if let Some(d) = std::env::var_os("GRUB_EMU_DUMP") {
         let _ = std::fs::write(Path::new(&d).join("run_b.txt"), emu.text_from(0));
@@ -297,6 +305,16 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
     let mut booting_done = false;
     for line in text.lines() {
         let line = line.trim_end();
+        if let Some(t) = line.trim_start().strip_prefix("Falling back to `") {
+            if seen.linux.is_some() {
+                break;
+            }
+            // The previous entry loaded nothing: GRUB tries the next fallback.
+            seen.booted = Some(t.strip_suffix('\'').unwrap_or(t).to_string());
+            seen.initrd.clear();
+            booting_done = false;
+            continue;
+        }
         if let Some(t) = line.trim_start().strip_prefix("Booting `") {
             if seen.linux.is_some() || booting_done {
                 // A fallback entry: stop.
@@ -305,7 +323,7 @@ pub fn observe(dir: &Path, disk: &Path, root: &str) -> Observed {
             seen.booted = Some(t.strip_suffix('\'').unwrap_or(t).to_string());
             continue;
         }
-        if line.contains("Failed to boot") || line.contains("Falling back") {
+        if line.contains("Failed to boot") {
             break;
         }
         let l = line.trim_start();

@@ -40,6 +40,8 @@ const MAX_CALL_DEPTH: u32 = 64;
 /// Total bytes all variables of one context may hold, in units of
 /// `Limits::max_config`.
 const ENV_SIZE_FACTOR: usize = 16;
+/// Why an entry that loaded nothing cannot boot.
+const NO_KERNEL: &str = "the entry loads no kernel";
 /// The disk name GRUB gives the guest disk (`xen/xvda`-style names are accepted too).
 pub(crate) const DISK: &str = "hd0";
 
@@ -1022,7 +1024,61 @@ impl<'a> Interp<'a> {
                 menu.entries.push(entry);
             }
         }
-        Ok(result)
+        Ok(self.fallback(ctx, menu, position, result))
+    }
+
+    /// GRUB's fallback: when the default entry returns without booting (here: it
+    /// loaded no kernel — a missing file, say), GRUB runs the entries listed in
+    /// `fallback` in turn (GRUB 2.06: numbers of this menu level, separated by
+    /// blanks; Fedora's GRUB also accepts titles and ids).
+    fn fallback(
+        &mut self,
+        ctx: &Context,
+        menu: &Menu,
+        position: &[usize],
+        result: Option<usize>,
+    ) -> Option<usize> {
+        let failed = |i: usize| {
+            menu.entries
+                .get(i)
+                .is_some_and(|e| e.not_bootable.as_deref() == Some(NO_KERNEL))
+        };
+        let r = result?;
+        if !failed(r) {
+            return result;
+        }
+        let list = ctx.vars.get("fallback")?.value.clone();
+        let names: Vec<ItemName<'_>> = ctx
+            .menu
+            .iter()
+            .map(|i| ItemName {
+                title: &i.title,
+                id: i.grub_id(),
+            })
+            .collect();
+        for word in list.split_whitespace() {
+            let n = if self.fedora {
+                default::entry_number(&names, word, true)
+            } else {
+                match super::test_cmd::strtoul(word, 0) {
+                    (Some(v), _, false) => usize::try_from(v).ok(),
+                    _ => None,
+                }
+            };
+            let Some(n) = n else { break };
+            let mut pos = position.to_vec();
+            pos.push(n);
+            if let Some(i) = menu.entries.iter().position(|e| e.position == pos) {
+                if !failed(i) {
+                    self.warn(format!(
+                        "the default entry '{}' loads no kernel; GRUB falls back to '{}'",
+                        menu.entries[r].title, menu.entries[i].title
+                    ));
+                    return Some(i);
+                }
+            }
+        }
+        result
     }
 
     fn make_entry(
@@ -1065,7 +1121,7 @@ impl<'a> Interp<'a> {
             }
             Loaded::Other(reason) => e.not_bootable = Some(reason),
             Loaded::Nothing => {
-                e.not_bootable = Some("the entry loads no kernel".to_string());
+                e.not_bootable = Some(NO_KERNEL.to_string());
             }
         }
         e
