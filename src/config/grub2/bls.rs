@@ -268,7 +268,7 @@ fn read_entries(
             continue;
         };
         let text = crate::config::decode_text(&bytes);
-        out.push(parse_entry(&n[..n.len() - 5], &text));
+        out.push(parse_entry(n.strip_suffix(".conf").unwrap_or(n), &text));
     }
     Ok(out)
 }

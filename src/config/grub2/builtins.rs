@@ -121,8 +121,7 @@ pub(crate) fn parse_opts(
     let mut seen = Vec::new();
     let mut rest = Vec::new();
     let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
+    while let Some(arg) = args.get(i) {
         if !arg.starts_with('-') || arg.len() == 1 {
             rest.push(arg.clone());
             i += 1;
@@ -649,10 +648,10 @@ impl Interp<'_> {
                 return Ok(errno::BAD_ARGUMENT);
             }
         };
-        if opts.rest.is_empty() {
+        let Some(title) = opts.rest.first().cloned() else {
             self.warn(format!("{name}: missing arguments"));
             return Ok(errno::BAD_ARGUMENT);
-        }
+        };
         let body = match (block, opts.value("source")) {
             (Some(_), Some(_)) => {
                 self.warn(format!("{name}: multiple menuentry definitions"));
@@ -666,7 +665,7 @@ impl Interp<'_> {
             (None, Some(src)) => Rc::new(super::parser::parse(src)),
         };
         self.add_item(Item {
-            title: opts.rest[0].clone(),
+            title,
             id: opts.value("id").map(str::to_string),
             args: opts.rest.clone(),
             body,

@@ -203,6 +203,7 @@ impl<'a> Interp<'a> {
         if self.ctxs.is_empty() {
             self.ctxs.push(Context::default());
         }
+        // Never empty here: the index is in bounds.
         let last = self.ctxs.len() - 1;
         &mut self.ctxs[last]
     }
@@ -1070,9 +1071,11 @@ impl<'a> Interp<'a> {
             pos.push(n);
             if let Some(i) = menu.entries.iter().position(|e| e.position == pos) {
                 if !failed(i) {
+                    let title = |k: usize| menu.entries.get(k).map_or("", |e| e.title.as_str());
                     self.warn(format!(
                         "the default entry '{}' loads no kernel; GRUB falls back to '{}'",
-                        menu.entries[r].title, menu.entries[i].title
+                        title(r),
+                        title(i)
                     ));
                     return Some(i);
                 }
