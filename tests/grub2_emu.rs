@@ -571,9 +571,18 @@ fn corpus_cases() -> Vec<Case> {
         corpus_case("grubby grub2.9 (UTF-8 title)", "grubby/grub2.9"),
         corpus_case("grubby grub2.22", "grubby/grub2.22"),
         corpus_case("petitboot f18 ppc64", "petitboot/grub2-f18-ppc64.conf"),
-        corpus_case("u-root CentOS 7 legacy", "u-root/grub/CentOS_7_x86_64_DVD_1810_legacy_install_sda1/grub2/grub.cfg"),
-        corpus_case("u-root rhel 7.8 (another)", "u-root/grub/rhel_7_8_another/boot/grub2/grub.cfg"),
-        corpus_case("u-root CentOS 7 DVD", "u-root/grub/CentOS_7_x86_64_DVD_1810/EFI/BOOT/grub.cfg"),
+        corpus_case(
+            "u-root CentOS 7 legacy",
+            "u-root/grub/CentOS_7_x86_64_DVD_1810_legacy_install_sda1/grub2/grub.cfg",
+        ),
+        corpus_case(
+            "u-root rhel 7.8 (another)",
+            "u-root/grub/rhel_7_8_another/boot/grub2/grub.cfg",
+        ),
+        corpus_case(
+            "u-root CentOS 7 DVD",
+            "u-root/grub/CentOS_7_x86_64_DVD_1810/EFI/BOOT/grub.cfg",
+        ),
         corpus_case(
             "pygrub fedora-16-with-xen",
             "pygrub/fedora-16-with-xen.grub2",
