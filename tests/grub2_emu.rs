@@ -479,6 +479,10 @@ set default=1
 "#,
         ),
         case(
+            "syntax errors inside blocks and loops",
+            "menuentry 'a' {\n  linux /vmlinuz-a\n  bad }\n}\nmenuentry 'b' { linux /vmlinuz-b; }\nif true; then\n  set x=1 }\n  set y=2\nfi\nmenuentry \"c $x $y\" { linux /vmlinuz-c; }\nfor i in 1 2; do\n  menuentry \"loop $i\" { linux /vmlinuz-$i; }\ndone }\nmenuentry 'd' { linux /vmlinuz-d; }\nset default=2\n",
+        ),
+        case(
             "fallback after a default whose kernel is missing",
             r#"menuentry "Broken" { linux /vmlinuz-missing; initrd /initrd-missing; }
 menuentry "Also broken" { linux /missing-too; }
@@ -582,6 +586,10 @@ fn corpus_cases() -> Vec<Case> {
         corpus_case(
             "u-root CentOS 7 DVD",
             "u-root/grub/CentOS_7_x86_64_DVD_1810/EFI/BOOT/grub.cfg",
+        ),
+        corpus_case(
+            "petitboot rhel8 (--users without value)",
+            "petitboot/grub2-rhel8.conf",
         ),
         corpus_case(
             "pygrub fedora-16-with-xen",
