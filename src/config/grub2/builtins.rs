@@ -53,6 +53,9 @@ const SILENT: &[&str] = &[
     "sha256sum",
     "set_gfxpayload",
     "tpm2_key_protector_init",
+    // Menu passwords: a Xen host boots the guest without asking.
+    "password",
+    "password_pbkdf2",
 ];
 
 /// Loader commands that load something other than a Linux kernel.

@@ -89,7 +89,9 @@ impl GrubDisk for FilesDisk<'_> {
                 kind: crate::fs::FileKind::Dir,
                 len: 0,
             }),
-            Err(_) => Err(Error::not_found(format!("{path} not found"))),
+            // A FileAccess cannot tell "missing" from "elsewhere" (a host file
+            // with --isconfig names guest paths): let the loaders accept it.
+            Err(_) => Err(Error::unsupported(format!("cannot check {path} here"))),
         }
     }
 
