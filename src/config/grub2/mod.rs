@@ -4,7 +4,7 @@
 //! - [`lexer`] and [`parser`] turn the script into commands (GRUB's grammar, its
 //!   line-by-line error recovery);
 //! - [`eval`] runs them: variables and contexts, functions, loops, `source`,
-//!   `configfile`, `load_env` ([`env`]), `search`, `test` ([`test_cmd`]), menu
+//!   `configfile`, `load_env` ([`env`](mod@env)), `search`, `test` ([`test_cmd`]), menu
 //!   entries; every entry body is then run as if chosen to learn its kernel, initrds
 //!   and command line;
 //! - [`default`] picks the entry GRUB boots (its menu code, numbers, titles, ids and
