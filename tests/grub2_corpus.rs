@@ -236,6 +236,16 @@ fn corpus_trees() {
         "Debian GNU/Linux Live (kernel 4.9.0-3-amd64)"
     );
     assert_eq!(menu.entries[0].args, "boot=live components findiso=");
+    // The EFI config sources the main one.
+    let tree = corpus().join("u-root/grub/debian_9_install");
+    let (m, w) = eval_tree(&tree, "/boot/grub/x86_64-efi/grub.cfg");
+    assert_eq!(m.entries.len(), 80, "{w:?}");
+    assert_eq!(m.entries[m.default.unwrap()].title, menu.entries[0].title);
+    // loopback.cfg sources /grub/grub.cfg, which exists only inside the ISO it is
+    // meant for: GRUB reports the missing file and has no menu.
+    let (m, w) = eval_tree(&tree, "/boot/grub/loopback.cfg");
+    assert!(m.entries.is_empty() && m.default.is_none());
+    assert!(w.iter().any(|w| w.contains("/grub/grub.cfg")), "{w:?}");
 }
 
 #[test]
