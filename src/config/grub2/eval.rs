@@ -154,6 +154,9 @@ pub(crate) struct Interp<'a> {
     /// Where warnings come from (file and line, or entry title).
     pub origin: String,
     pub line: usize,
+    /// Original line numbers of the lines of the file being read (GRUB drops
+    /// lines starting with `#` before parsing).
+    line_map: Vec<usize>,
 }
 
 impl<'a> Interp<'a> {
@@ -182,6 +185,7 @@ impl<'a> Interp<'a> {
             shown: None,
             origin: String::new(),
             line: 0,
+            line_map: Vec::new(),
         }
     }
 
@@ -190,7 +194,12 @@ impl<'a> Interp<'a> {
         let w = if self.origin.is_empty() {
             msg.as_ref().to_string()
         } else if self.line > 0 && self.entry.is_none() {
-            format!("{}:{}: {}", self.origin, self.line, msg.as_ref())
+            let line = self
+                .line_map
+                .get(self.line - 1)
+                .copied()
+                .unwrap_or(self.line);
+            format!("{}:{}: {}", self.origin, line, msg.as_ref())
         } else {
             format!("{}: {}", self.origin, msg.as_ref())
         };
@@ -759,10 +768,18 @@ impl<'a> Interp<'a> {
     /// starting with `#` are skipped, `config_file`/`config_directory` name it while
     /// it runs.
     pub(crate) fn run_config(&mut self, text: &str, full_path: &str) -> Flow<i32> {
-        let filtered: String = text
-            .split_inclusive('\n')
-            .filter(|l| !l.starts_with('#'))
-            .collect();
+        // GRUB's getline drops carriage returns, and the config reader drops lines
+        // starting with `#`.
+        let text = text.replace('\r', "");
+        let mut filtered = String::new();
+        let mut line_map = Vec::new();
+        for (i, l) in text.split_inclusive('\n').enumerate() {
+            if !l.starts_with('#') {
+                filtered.push_str(l);
+                line_map.push(i + 1);
+            }
+        }
+        let old_map = std::mem::replace(&mut self.line_map, line_map);
         let old_file = self.get("config_file").map(str::to_string);
         let old_dir = self.get("config_directory").map(str::to_string);
         let old_origin = std::mem::replace(&mut self.origin, full_path.to_string());
@@ -786,6 +803,7 @@ impl<'a> Interp<'a> {
             }
         }
         self.origin = old_origin;
+        self.line_map = old_map;
         r
     }
 

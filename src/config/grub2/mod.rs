@@ -299,6 +299,16 @@ mod tests {
     }
 
     #[test]
+    fn warnings_name_the_original_line() {
+        let disk = MemDisk::new(1).file(0, CFG, "# one\r\n# two\r\nset a=1\r\nfrobnicate\r\n");
+        let (_, w) = eval(&disk);
+        assert_eq!(
+            w,
+            vec!["(hd0,msdos1)/boot/grub/grub.cfg:4: can't find command `frobnicate'".to_string()]
+        );
+    }
+
+    #[test]
     fn submenus_get_only_exported_variables() {
         let disk = kernels(MemDisk::new(1)).file(
             0,
