@@ -14,7 +14,7 @@ mod harness;
 use grub2_common::{corpus, render, DirDisk};
 use harness::{observe, Observed, LOADER_FUNCTIONS};
 use std::path::PathBuf;
-use xenboot::config::grub2::{eval::cmdline, evaluate, GrubVolume};
+use xenboot::config::grub2::{entries::cmdline, evaluate, GrubVolume};
 use xenboot::menu::Menu;
 use xenboot::Limits;
 

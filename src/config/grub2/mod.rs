@@ -7,6 +7,7 @@
 //!   `configfile`, `load_env` ([`env`](mod@env)), `search`, `test` ([`test_cmd`]), menu
 //!   entries; every entry body is then run as if chosen to learn its kernel, initrds
 //!   and command line;
+//! - [`entries`] runs every entry and submenu body and builds the menu;
 //! - [`default`] picks the entry GRUB boots (its menu code, numbers, titles, ids and
 //!   `>` paths into submenus);
 //! - [`bls`] reads Boot Loader Specification entries.
@@ -17,6 +18,7 @@
 pub mod bls;
 mod builtins;
 pub mod default;
+pub mod entries;
 pub mod env;
 pub mod eval;
 pub mod lexer;
@@ -125,7 +127,7 @@ pub fn evaluate(
     if config_path.ends_with("loader/loader.conf") {
         return bls::systemd_boot(text, config_path, disk, limits, warnings);
     }
-    eval::run(text, config_path, disk, limits, warnings)
+    entries::run(text, config_path, disk, limits, warnings)
 }
 
 #[cfg(test)]
