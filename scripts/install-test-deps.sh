@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the tests use (real mkfs/partitioning tools, valgrind,
-# libclang for bindgen, the real pygrub as an oracle, pytest for the Python binding).
-# Safe to run repeatedly: it only calls apt-get when a tool is missing.
+# libclang for bindgen, the real pygrub and grub-emu as oracles, pytest for the Python
+# binding). Safe to run repeatedly: it only calls apt-get when a tool is missing.
 set -eu
 
 need=""
@@ -18,6 +18,8 @@ check blkid util-linux
 check valgrind valgrind
 check cc gcc
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
+check grub-emu grub-emu   # the real GRUB 2.06, oracle of tests/grub2_emu.rs
+check script bsdutils     # util-linux `script`: the pty that drives grub-emu
 # The Python binding's tests run with the system python3 (tests/python.rs).
 if ! /usr/bin/python3 -c "import pytest" >/dev/null 2>&1; then need="$need python3-pytest"; fi
 if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then

@@ -34,6 +34,8 @@ pub const CONFIG_PATHS: &[&str] = &[
     "/grub/menu.lst",
     "/grub/grub.conf",
     "/etc/lilo.conf",
+    "/loader/loader.conf",
+    "/boot/loader/loader.conf",
 ];
 
 /// Severity of a log message.
@@ -217,6 +219,21 @@ impl Boot {
                 };
                 let result = files.read(path).and_then(|bytes| {
                     let text = config::decode_text(&bytes);
+                    if language == Language::Grub2 {
+                        // GRUB sees every partition (search, (hdN,M) paths).
+                        let disk = DiskVolumes {
+                            volumes: &self.volumes,
+                            config: vi,
+                            limits: &limits,
+                        };
+                        return config::grub2::evaluate(
+                            &text,
+                            path,
+                            &disk,
+                            &limits,
+                            &mut self.warnings,
+                        );
+                    }
                     let mut ctx = ParseContext {
                         config_path: path,
                         files: &files,
@@ -431,6 +448,52 @@ fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
     })
 }
 
+/// Every volume of the disk, as GRUB 2 sees them.
+struct DiskVolumes<'a> {
+    volumes: &'a [ProbedVolume],
+    config: usize,
+    limits: &'a Limits,
+}
+
+impl DiskVolumes<'_> {
+    fn fs(&self, volume: usize) -> Result<&dyn Filesystem> {
+        self.volumes
+            .get(volume)
+            .and_then(|v| v.fs.as_deref())
+            .ok_or_else(|| Error::unsupported(format!("volume {volume} has no known filesystem")))
+    }
+}
+
+impl config::grub2::GrubDisk for DiskVolumes<'_> {
+    fn volumes(&self) -> Vec<config::grub2::GrubVolume> {
+        self.volumes
+            .iter()
+            .map(|pv| config::grub2::GrubVolume {
+                name: pv.volume.grub_name(),
+                uuid: pv.fs.as_ref().and_then(|f| f.uuid()),
+                label: pv.fs.as_ref().and_then(|f| f.label()),
+                fs: pv.fs.as_ref().map(|f| f.kind().to_string()),
+            })
+            .collect()
+    }
+
+    fn config_volume(&self) -> usize {
+        self.config
+    }
+
+    fn read(&self, volume: usize, path: &str) -> Result<Vec<u8>> {
+        fs::read_file(self.fs(volume)?, path, self.limits.max_config)
+    }
+
+    fn stat(&self, volume: usize, path: &str) -> Result<fs::Stat> {
+        self.fs(volume)?.stat(path)
+    }
+
+    fn read_dir(&self, volume: usize, path: &str) -> Result<Vec<fs::DirEntry>> {
+        self.fs(volume)?.read_dir(path)
+    }
+}
+
 /// Reads configuration files from one guest filesystem.
 pub(crate) struct VolumeFiles<'a> {
     pub fs: &'a dyn Filesystem,
@@ -444,6 +507,10 @@ impl FileAccess for VolumeFiles<'_> {
 
     fn exists(&self, path: &str) -> bool {
         fs::is_file(self.fs, path)
+    }
+
+    fn read_dir(&self, path: &str) -> Result<Vec<fs::DirEntry>> {
+        self.fs.read_dir(path)
     }
 }
 
@@ -473,5 +540,24 @@ impl FileAccess for HostFiles<'_> {
 
     fn exists(&self, path: &str) -> bool {
         Path::new(path).is_file()
+    }
+
+    fn read_dir(&self, path: &str) -> Result<Vec<fs::DirEntry>> {
+        let rd = std::fs::read_dir(path).map_err(|e| Error::io(format!("listing {path}"), &e))?;
+        let mut out = Vec::new();
+        for entry in rd.take(self.limits.max_entries) {
+            let entry = entry.map_err(|e| Error::io(format!("listing {path}"), &e))?;
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_dir() => fs::FileKind::Dir,
+                Ok(t) if t.is_file() => fs::FileKind::File,
+                Ok(t) if t.is_symlink() => fs::FileKind::Symlink,
+                _ => fs::FileKind::Other,
+            };
+            out.push(fs::DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                kind,
+            });
+        }
+        Ok(out)
     }
 }

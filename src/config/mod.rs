@@ -40,7 +40,8 @@ impl Language {
     pub fn from_path(path: &str) -> Option<Language> {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         match name.as_str() {
-            "grub.cfg" => Some(Language::Grub2),
+            // systemd-boot's loader.conf is read by the GRUB 2 module (BLS entries).
+            "grub.cfg" | "loader.conf" => Some(Language::Grub2),
             "menu.lst" | "grub.conf" => Some(Language::GrubLegacy),
             "lilo.conf" => Some(Language::Lilo),
             n if n.ends_with(".cfg") || n.ends_with(".conf") => Some(Language::Syslinux),
@@ -57,6 +58,13 @@ pub trait FileAccess {
     fn read(&self, path: &str) -> Result<Vec<u8>>;
     /// True when `path` names a regular file.
     fn exists(&self, path: &str) -> bool;
+    /// Lists the directory at the absolute `path` (GRUB's `blscfg` and systemd-boot
+    /// read `loader/entries/`). The default says listing is not supported.
+    fn read_dir(&self, path: &str) -> Result<Vec<crate::fs::DirEntry>> {
+        Err(crate::error::Error::unsupported(format!(
+            "cannot list {path}: directory listing is not available here"
+        )))
+    }
 }
 
 /// Everything a parser needs besides the text.
