@@ -34,7 +34,11 @@ pub fn walk(data: &[u8]) {
             }
         }
     }
-    for p in ["/boot/grub/grub.cfg", "/boot/grub/menu.lst", "/extlinux.conf"] {
+    for p in [
+        "/boot/grub/grub.cfg",
+        "/boot/grub/menu.lst",
+        "/extlinux.conf",
+    ] {
         let _ = fs::read_file(fs.as_ref(), p, 1 << 20);
     }
 }
