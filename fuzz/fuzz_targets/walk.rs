@@ -6,16 +6,18 @@ use xenboot::fs::{self, FileKind};
 use xenboot::source::MemSource;
 use xenboot::Limits;
 
-/// Probes `data` and walks up to 256 entries of the filesystem found.
+/// Probes `data` and walks up to 256 entries, 8 directories deep, of the filesystem
+/// found. (A directory that contains itself makes paths grow with every level, and
+/// every lookup walks the whole path: the depth bound keeps the walk linear.)
 pub fn walk(data: &[u8]) {
     let limits = Limits::default();
     let Ok(Some(fs)) = fs::probe(Arc::new(MemSource::new(data.to_vec())), &limits) else {
         return;
     };
     let _ = (fs.uuid(), fs.label());
-    let mut dirs = vec!["/".to_string()];
+    let mut dirs = vec![("/".to_string(), 0)];
     let mut visited = 0;
-    while let Some(dir) = dirs.pop() {
+    while let Some((dir, depth)) = dirs.pop() {
         let Ok(entries) = fs.read_dir(&dir) else {
             continue;
         };
@@ -26,7 +28,9 @@ pub fn walk(data: &[u8]) {
             }
             let path = format!("{}/{}", dir.trim_end_matches('/'), e.name);
             match fs.stat(&path) {
-                Ok(st) if st.kind == FileKind::Dir && dirs.len() < 16 => dirs.push(path),
+                Ok(st) if st.kind == FileKind::Dir && dirs.len() < 16 && depth < 8 => {
+                    dirs.push((path, depth + 1))
+                }
                 Ok(st) if st.kind == FileKind::File => {
                     let _ = fs::read_file(fs.as_ref(), &path, 1 << 20);
                 }
