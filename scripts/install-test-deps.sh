@@ -18,6 +18,7 @@ check blkid util-linux
 check valgrind valgrind
 check cc gcc
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
+check /usr/bin/time time
 if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
     need="$need libclang-dev"
 fi
