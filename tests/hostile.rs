@@ -548,3 +548,78 @@ fn syslinux_include_cycle_is_bounded() {
         assert!(r.stderr.contains("extlinux"), "{}", r.show());
     }
 }
+
+/// An XFS v5 image (mkfs.xfs -p) with the kernel and a grub.cfg, changed by
+/// `xfs_db -x` commands (which recompute the CRCs, so the corruption is semantic).
+fn xfs_guest(d: &Path, xfs_db_cmds: &[&str]) -> PathBuf {
+    let host = d.join("host");
+    write_tree(
+        &host,
+        &[
+            ("vmlinuz", &bytes(1, 100_000)),
+            ("grub.cfg", b"menuentry 'L' { linux /boot/vmlinuz ro }\n"),
+        ],
+    );
+    let proto = format!(
+        "t\n0 0\nd--755 0 0\nboot d--755 0 0\nvmlinuz ---644 0 0 {}\ngrub d--755 0 0\ngrub.cfg ---644 0 0 {}\n$\n$\n$\n",
+        s(&host.join("vmlinuz")),
+        s(&host.join("grub.cfg"))
+    );
+    let pf = d.join("proto");
+    std::fs::write(&pf, proto).unwrap();
+    let img = d.join("xfs.img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let mut args: Vec<&str> = vec!["-x"];
+    for c in xfs_db_cmds {
+        args.extend(["-c", c]);
+    }
+    args.push(s(&img));
+    for (cmd, args) in [
+        ("mkfs.xfs", vec!["-q", "-f", "-p", s(&pf), s(&img)]),
+        ("xfs_db", args),
+    ] {
+        let out = std::process::Command::new(cmd)
+            .args(&args)
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("TEST_DIR", "/nonexistent")
+            .env("TEST_DEV", "/nonexistent")
+            .env("QA_CHECK_FS", "1")
+            .output()
+            .expect("xfsprogs is needed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !err.contains("error"),
+            "{cmd}: {err}"
+        );
+    }
+    img
+}
+
+#[test]
+fn corrupt_xfs_metadata_is_an_error() {
+    let d = scratch();
+    let huge = xfs_guest(
+        &d.path().join("a"),
+        &["path /boot/vmlinuz", "write core.size 0x7fffffffffffffff"],
+    );
+    let r = extract(d.path(), &huge, &[]);
+    assert_fails("XFS kernel of 2^63-1 bytes", &r, &["/boot/vmlinuz"]);
+    let beyond = xfs_guest(
+        &d.path().join("b"),
+        &["path /boot/vmlinuz", "write u3.bmx[0].startblock 999999999"],
+    );
+    let r = extract(d.path(), &beyond, &[]);
+    assert_fails("XFS extent beyond the disk", &r, &["/boot/vmlinuz"]);
+    let sb = xfs_guest(&d.path().join("c"), &["sb 0", "write -d agblocks 7"]);
+    let r = list(&sb);
+    assert_fails("XFS superblock with 7-block AGs", &r, &["xfs"]);
+    let dir = xfs_guest(
+        &d.path().join("e"),
+        &["path /boot/grub", "write -d core.format 9"],
+    );
+    let r = list(&dir);
+    assert_fails("XFS directory of format 9", &r, &["grub"]);
+}
