@@ -623,3 +623,58 @@ fn corrupt_xfs_metadata_is_an_error() {
     let r = list(&dir);
     assert_fails("XFS directory of format 9", &r, &["grub"]);
 }
+
+#[test]
+fn fat_cluster_chain_looping_to_itself_is_bounded() {
+    let d = scratch();
+    let tree = d.path().join("tree");
+    let kernel = bytes(1, 5 * 2048 + 7);
+    write_tree(
+        &tree,
+        &[
+            ("boot/grub/menu.lst", MENU_LST.as_bytes()),
+            ("boot/vmlinuz", &kernel),
+        ],
+    );
+    let img = d.path().join("fat.img");
+    run(
+        "mkfs.vfat",
+        &[
+            "-F",
+            "16",
+            "-s",
+            "4",
+            "-C",
+            s(&img),
+            &(16 * 1024).to_string(),
+        ],
+    );
+    run(
+        "mcopy",
+        &["-s", "-i", s(&img), s(&tree.join("boot")), "::/"],
+    );
+    let bytes_img = std::fs::read(&img).unwrap();
+    let at = bytes_img
+        .windows(11)
+        .position(|w| w == b"VMLINUZ    ")
+        .expect("the 8.3 entry of vmlinuz");
+    let cluster = u16::from_le_bytes([bytes_img[at + 26], bytes_img[at + 27]]);
+    let reserved = u64::from(u16::from_le_bytes([bytes_img[14], bytes_img[15]]));
+    // The kernel's first cluster is followed by itself, in both FATs.
+    let fat_len = u64::from(u16::from_le_bytes([bytes_img[22], bytes_img[23]])) * 512;
+    for fat in 0..2 {
+        let entry = reserved * 512 + fat * fat_len + 2 * u64::from(cluster);
+        patch(&img, entry, &cluster.to_le_bytes());
+    }
+    let r = extract(d.path(), &img, &["--ramdisk", ""]);
+    assert_bounded("FAT chain loop", &r);
+    if r.status == Some(0) {
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let got = std::fs::read(v["kernel"].as_str().unwrap()).unwrap();
+        assert_eq!(got.len(), kernel.len(), "no more than the recorded size");
+        // The loop took effect: the first cluster (2048 bytes) comes back again.
+        assert_eq!(got[2048..4096], kernel[..2048]);
+    } else {
+        assert!(r.stderr.contains("/boot/vmlinuz"), "{}", r.show());
+    }
+}
