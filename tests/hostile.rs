@@ -678,3 +678,29 @@ fn fat_cluster_chain_looping_to_itself_is_bounded() {
         assert!(r.stderr.contains("/boot/vmlinuz"), "{}", r.show());
     }
 }
+
+#[test]
+fn warnings_are_bounded_in_number_and_length() {
+    let d = scratch();
+    // One 600,000-byte unknown command, then 20,000 short unknown commands: each
+    // would be a warning.
+    let mut cfg = String::from(ENTRY);
+    cfg.push_str(&"x".repeat(600_000));
+    cfg.push('\n');
+    for i in 0..20_000 {
+        cfg += &format!("bogus{i}\n");
+    }
+    let img = config_guest(d.path(), &[("boot/grub/grub.cfg", cfg.as_bytes())]);
+    let r = list(&img);
+    assert_bounded("600 kB and 20,000 unknown commands", &r);
+    assert_eq!(r.status, Some(0), "{}", r.show());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        (2..=101).contains(&warnings.len()),
+        "{} warnings",
+        warnings.len()
+    );
+    assert!(warnings.iter().all(|w| w.as_str().unwrap().len() < 500));
+    assert!(r.stdout.len() < 100_000, "{} bytes out", r.stdout.len());
+}
