@@ -22,6 +22,7 @@ check grub-emu grub-emu   # the real GRUB 2.06, oracle of tests/grub2_emu.rs
 check script bsdutils     # util-linux `script`: the pty that drives grub-emu
 # The Python binding's tests run with the system python3 (tests/python.rs).
 if ! /usr/bin/python3 -c "import pytest" >/dev/null 2>&1; then need="$need python3-pytest"; fi
+check /usr/bin/time time
 if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
     need="$need libclang-dev"
 fi

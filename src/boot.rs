@@ -109,6 +109,32 @@ pub(crate) struct Scan {
     pub notes: Vec<String>,
 }
 
+/// Most warnings kept from one parse, and longest warning kept (in bytes): a hostile
+/// configuration can make millions of them, or one as long as the file.
+const MAX_WARNINGS: usize = 100;
+const MAX_WARNING_LEN: usize = 400;
+
+/// Keeps the first [`MAX_WARNINGS`] warnings, each cut to [`MAX_WARNING_LEN`] bytes,
+/// and says how many were dropped.
+fn bound_warnings(mut warnings: Vec<String>) -> Vec<String> {
+    let dropped = warnings.len().saturating_sub(MAX_WARNINGS);
+    warnings.truncate(MAX_WARNINGS);
+    for w in &mut warnings {
+        if w.len() > MAX_WARNING_LEN {
+            let mut end = MAX_WARNING_LEN;
+            while !w.is_char_boundary(end) {
+                end -= 1;
+            }
+            w.truncate(end);
+            w.push_str("… (cut)");
+        }
+    }
+    if dropped > 0 {
+        warnings.push(format!("{dropped} more warnings not shown"));
+    }
+    warnings
+}
+
 impl Boot {
     /// Opens `location` (an image file or block device, or with
     /// [`Options::isconfig`] a configuration file), finds the boot configuration and
@@ -185,7 +211,7 @@ impl Boot {
                 language,
             },
             menu,
-            warnings,
+            warnings: bound_warnings(warnings),
             selected: None,
         };
         boot.emit_warnings();
@@ -242,6 +268,7 @@ impl Boot {
                     };
                     config::parse(language, &text, &mut ctx)
                 });
+                self.warnings = bound_warnings(std::mem::take(&mut self.warnings));
                 match result {
                     Ok(menu) => {
                         self.tried.push(format!(

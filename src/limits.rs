@@ -2,6 +2,9 @@
 //!
 //! Guest data is hostile: each loop over on-disk structures, each recursion and each
 //! allocation driven by guest data is bounded by a field here.
+//!
+//! Not here yet: a total time budget for network operations (http, tftp, nfs, PXE),
+//! which comes with the network sources.
 
 /// Resource bounds. Construct with [`Limits::default`] and change what you need.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -54,6 +54,20 @@ pub trait FileReader {
     }
     /// Reads the next bytes into `buf`; returns 0 at the end of the file.
     fn read(&mut self, buf: &mut [u8]) -> Result<usize>;
+    /// Where the whole file's bytes lie in a host file, when they are plain ranges of
+    /// one (no holes, no compression) inside the filesystem's volume; `None` when the
+    /// filesystem cannot tell. Lets extraction copy with `copy_file_range`.
+    fn host_runs(&self) -> Option<HostRuns<'_>> {
+        None
+    }
+}
+
+/// A file's bytes as ranges of a host file (see [`FileReader::host_runs`]).
+pub struct HostRuns<'a> {
+    /// The host file (a disk image or block device) holding the bytes.
+    pub file: &'a std::fs::File,
+    /// `(byte offset in file, length)` ranges, in file order, covering the whole file.
+    pub runs: Vec<(u64, u64)>,
 }
 
 /// A read-only filesystem on a volume.

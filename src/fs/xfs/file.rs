@@ -4,7 +4,7 @@
 use super::bmap::Extent;
 use super::Volume;
 use crate::error::{Error, Result};
-use crate::fs::FileReader;
+use crate::fs::{FileReader, HostRuns};
 
 /// A regular file opened for sequential reading.
 pub(super) struct File<'v> {
@@ -79,5 +79,32 @@ impl FileReader for File<'_> {
             done += n;
         }
         Ok(done)
+    }
+
+    fn host_runs(&self) -> Option<HostRuns<'_>> {
+        let (file, base) = self.vol.src.host_file()?;
+        let block = 1u64.checked_shl(u32::from(self.vol.sb.blocklog))?;
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        let mut covered = 0u64;
+        for e in &self.extents {
+            if covered >= self.size {
+                break;
+            }
+            // A hole or an unwritten extent reads as zeros: not a plain range.
+            if e.unwritten || e.off.checked_mul(block)? != covered {
+                return None;
+            }
+            let len = e.count.checked_mul(block)?.min(self.size - covered);
+            if e.byte.checked_add(len)? > self.vol.src.len() {
+                return None;
+            }
+            let host = base.checked_add(e.byte)?;
+            match runs.last_mut() {
+                Some((at, n)) if at.checked_add(*n) == Some(host) => *n += len,
+                _ => runs.push((host, len)),
+            }
+            covered += len;
+        }
+        (covered == self.size).then_some(HostRuns { file, runs })
     }
 }
