@@ -355,7 +355,7 @@ impl Boot {
 pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
     let disk: SharedSource = Arc::new(FileSource::open(path)?);
     let limits = &options.limits;
-    let layout = match options.offset {
+    let mut layout = match options.offset {
         Some(offset) => {
             if offset >= disk.len() {
                 return Err(Error::invalid(format!(
@@ -378,6 +378,26 @@ pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
         None => disk::discover(disk.as_ref(), limits)
             .map_err(|e| e.context(format!("reading the partition table of {}", path.display())))?,
     };
+    // A hybrid ISO (an MBR or GPT written over the ISO's system area) is an ISO
+    // filesystem at offset 0 as well as whatever its partitions hold.
+    if options.offset.is_none()
+        && fs::has_iso_magic(disk.as_ref())
+        && !layout
+            .volumes
+            .iter()
+            .any(|v| v.scheme == Scheme::Whole && v.offset == 0)
+    {
+        layout.volumes.insert(
+            0,
+            Volume {
+                scheme: Scheme::Whole,
+                number: 0,
+                offset: 0,
+                len: disk.len(),
+                type_name: "ISO 9660 (hybrid image)".to_string(),
+            },
+        );
+    }
     let mut volumes = Vec::new();
     for volume in layout.volumes.into_iter().take(limits.max_partitions) {
         let probed = match Window::new(disk.clone(), volume.offset, volume.len) {
@@ -395,7 +415,7 @@ pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
                 Ok(None) => ProbedVolume {
                     volume,
                     fs: None,
-                    fs_error: Some("no known filesystem (tried ext2/3/4, XFS, FAT)".to_string()),
+                    fs_error: Some("no known filesystem (tried ext2/3/4, XFS, ISO 9660, FAT)".to_string()),
                 },
                 Err(e) => ProbedVolume {
                     volume,
