@@ -34,6 +34,8 @@ pub const CONFIG_PATHS: &[&str] = &[
     "/grub/menu.lst",
     "/grub/grub.conf",
     "/etc/lilo.conf",
+    // Fedora/RHEL installer ISOs: the EFI GRUB configuration, when no isolinux one.
+    "/EFI/BOOT/grub.cfg",
 ];
 
 /// Severity of a log message.
