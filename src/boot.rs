@@ -417,7 +417,9 @@ pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
                 Ok(None) => ProbedVolume {
                     volume,
                     fs: None,
-                    fs_error: Some("no known filesystem (tried ext2/3/4, XFS, ISO 9660, FAT)".to_string()),
+                    fs_error: Some(
+                        "no known filesystem (tried ext2/3/4, XFS, ISO 9660, FAT)".to_string(),
+                    ),
                 },
                 Err(e) => ProbedVolume {
                     volume,

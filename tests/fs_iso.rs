@@ -53,8 +53,14 @@ const DEEP: &str = "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/deep.txt";
 fn sample_tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     let long = format!("{}.conf", "a-very-long-file-name".repeat(8));
     let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("boot/vmlinuz-6.1.0-13-amd64".into(), bytes(1, 3 * 1024 * 1024 + 17)),
-        ("boot/initrd.img-6.1.0-13-amd64".into(), bytes(2, 2 * 1024 * 1024 + 5)),
+        (
+            "boot/vmlinuz-6.1.0-13-amd64".into(),
+            bytes(1, 3 * 1024 * 1024 + 17),
+        ),
+        (
+            "boot/initrd.img-6.1.0-13-amd64".into(),
+            bytes(2, 2 * 1024 * 1024 + 5),
+        ),
         ("boot/MixedCase.Cfg".into(), b"mixed\n".to_vec()),
         (format!("boot/{long}"), b"long\n".to_vec()),
         (DEEP.into(), b"deep down\n".to_vec()),
@@ -100,7 +106,10 @@ fn rock_ridge_with_joliet() {
     let kernel = &files[0].1;
     assert_eq!(&read(fs.as_ref(), "/vmlinuz"), kernel);
     assert_eq!(read(fs.as_ref(), "/boot/abs"), files[1].1);
-    assert_eq!(&read(fs.as_ref(), "/bootdir/vmlinuz-6.1.0-13-amd64"), kernel);
+    assert_eq!(
+        &read(fs.as_ref(), "/bootdir/vmlinuz-6.1.0-13-amd64"),
+        kernel
+    );
     assert_eq!(read(fs.as_ref(), "/many/up"), b"mixed\n");
     let root = fs.read_dir("/").unwrap();
     let kind = |n: &str| root.iter().find(|e| e.name == n).map(|e| e.kind);
@@ -143,7 +152,10 @@ fn deep_directories_are_relocated_and_found_in_place() {
     assert_eq!(read(fs.as_ref(), &format!("/{DEEP}")), b"deep down\n");
     assert_eq!(names(fs.as_ref(), "/d1/d2/d3/d4/d5/d6/d7/d8"), ["d9"]);
     assert_eq!(
-        read(fs.as_ref(), "/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/../../../../../../../../../../empty"),
+        read(
+            fs.as_ref(),
+            "/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/../../../../../../../../../../empty"
+        ),
         b""
     );
     // Without a relocation directory xorriso writes the deep tree in place (-D
@@ -160,11 +172,18 @@ fn joliet_only() {
     let tree = dir.path().join("tree");
     let files = sample_tree(&tree);
     let img = dir.path().join("joliet.iso");
-    mkisofs(&["--norock", "-J", "-joliet-long", "-V", "JOLIET"], &tree, &img);
+    mkisofs(
+        &["--norock", "-J", "-joliet-long", "-V", "JOLIET"],
+        &tree,
+        &img,
+    );
     let fs = open_fs(&img);
     let boot = names(fs.as_ref(), "/boot");
     assert!(boot.contains(&"MixedCase.Cfg".to_string()), "{boot:?}");
-    assert!(boot.contains(&"vmlinuz-6.1.0-13-amd64".to_string()), "{boot:?}");
+    assert!(
+        boot.contains(&"vmlinuz-6.1.0-13-amd64".to_string()),
+        "{boot:?}"
+    );
     // Joliet names match case-insensitively.
     assert_eq!(read(fs.as_ref(), "/BOOT/mixedcase.cfg"), b"mixed\n");
     assert_eq!(
@@ -231,7 +250,11 @@ fn multi_extent_file() {
     let (off, len) = find_record(&raw, dir_at, b"BIG.BIN;1");
     let rec = raw[off..off + len].to_vec();
     let lba = u32::from_le_bytes(rec[2..6].try_into().unwrap());
-    let parts = [(0u32, 2 * SECTOR as u32, 0x80u8), (2, SECTOR as u32, 0x80), (3, 2 * SECTOR as u32 + 100, 0)];
+    let parts = [
+        (0u32, 2 * SECTOR as u32, 0x80u8),
+        (2, SECTOR as u32, 0x80),
+        (3, 2 * SECTOR as u32 + 100, 0),
+    ];
     let mut new = Vec::new();
     for (skip, plen, flag) in parts {
         let mut r = rec.clone();
@@ -247,7 +270,10 @@ fn multi_extent_file() {
     sector.extend_from_slice(&new);
     sector.extend_from_slice(&raw[off + len..tail_end]);
     sector.truncate(SECTOR);
-    assert!(sector[SECTOR - 2 * len..].iter().all(|&b| b == 0), "room for the records");
+    assert!(
+        sector[SECTOR - 2 * len..].iter().all(|&b| b == 0),
+        "room for the records"
+    );
     raw[dir_at..tail_end].copy_from_slice(&sector);
     let src: SharedSource = Arc::new(MemSource::new(raw.clone()));
     let fs = fs::probe(src, &Limits::default()).unwrap().unwrap();
@@ -336,7 +362,10 @@ fn check_boot(img: &Path, kernel: &[u8], initrd: &[u8]) -> Boot {
     assert_eq!(boot.entries()[idx].title, "Install");
     let plan = boot.plan(idx, &Request::default()).unwrap();
     // syslinux passes the whole APPEND line, initrd= included, to the kernel.
-    assert_eq!(plan.args, "initrd=initrd.img inst.stage2=hd:LABEL=DVD quiet");
+    assert_eq!(
+        plan.args,
+        "initrd=initrd.img inst.stage2=hd:LABEL=DVD quiet"
+    );
     let out = scratch();
     let got = boot.extract_to_dir(&plan, out.path()).unwrap();
     assert_eq!(std::fs::read(&got.kernel).unwrap(), kernel, "kernel bytes");
@@ -375,7 +404,12 @@ fn hybrid_images_are_found_at_offset_zero() {
 
     // isohybrid MBR: partition 1 starts at 0 and covers the ISO.
     let img = dir.path().join("hybrid.iso");
-    let mut args = vec!["-R", "-J", "-isohybrid-mbr", "/usr/lib/ISOLINUX/isohdpfx.bin"];
+    let mut args = vec![
+        "-R",
+        "-J",
+        "-isohybrid-mbr",
+        "/usr/lib/ISOLINUX/isohdpfx.bin",
+    ];
     args.extend_from_slice(ELTORITO);
     mkisofs(&args, &tree, &img);
     let boot = check_boot(&img, &kernel, &initrd);
@@ -406,7 +440,6 @@ fn hybrid_images_are_found_at_offset_zero() {
         "2",
         "0xef",
         &esp_s,
-        "-isohybrid-gpt-basdat",
     ];
     args.extend_from_slice(ELTORITO);
     mkisofs(&args, &tree, &img2);
@@ -426,12 +459,24 @@ fn hybrid_images_are_found_at_offset_zero() {
         parts.iter().any(|p| p.1 == Some("vfat")),
         "the appended EFI partition: {parts:?}"
     );
+
+    // With a GPT as well (-isohybrid-gpt-basdat, the Fedora layout), the MBR's ISO
+    // partition has type 0 (skipped); the ISO is still found at offset 0.
+    let img3 = dir.path().join("gpt.iso");
+    args.push("-isohybrid-gpt-basdat");
+    mkisofs(&args, &tree, &img3);
+    let boot = check_boot(&img3, &kernel, &initrd);
+    assert_eq!(boot.volumes()[0].volume.scheme, Scheme::Whole);
+    assert_eq!(boot.config().volume, Some(0));
 }
 
 fn blkid(img: &Path, tag: &str) -> String {
-    run("blkid", &["-p", "-o", "value", "-s", tag, img.to_str().unwrap()])
-        .trim()
-        .to_string()
+    run(
+        "blkid",
+        &["-p", "-o", "value", "-s", tag, img.to_str().unwrap()],
+    )
+    .trim()
+    .to_string()
 }
 
 #[test]
@@ -444,12 +489,7 @@ fn uuid_and_label_match_blkid() {
         ("plain.iso", vec!["--norock", "-V", "CDROM"]),
         (
             "dated.iso",
-            vec![
-                "-R",
-                "-V",
-                "DATED",
-                "--modification-date=2023091412345600",
-            ],
+            vec!["-R", "-V", "DATED", "--modification-date=2023091412345600"],
         ),
     ] {
         let img: PathBuf = dir.path().join(name);

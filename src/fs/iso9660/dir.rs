@@ -100,6 +100,13 @@ pub(super) fn walk(
     f: &mut dyn FnMut(Record) -> Result<ControlFlow<()>>,
 ) -> Result<()> {
     let sectors = u64::from(dir.len).div_ceil(SECTOR as u64);
+    // Every sector of a real directory holds at least one record.
+    if sectors > iso.limits.max_dir_entries as u64 {
+        return Err(Error::limit(format!(
+            "directory at block {} spans {sectors} sectors, more than {} records could fill",
+            dir.lba, iso.limits.max_dir_entries
+        )));
+    }
     let mut buf = vec![0u8; SECTOR];
     let mut seen = 0usize;
     for s in 0..sectors {
@@ -107,9 +114,9 @@ pub(super) fn walk(
             .byte()
             .checked_add(s * SECTOR as u64)
             .ok_or_else(|| Error::corrupt("directory extent overflows"))?;
-        iso.src.read_at(at, &mut buf).map_err(|e| {
-            e.context(format!("reading directory sector {s} at block {}", dir.lba))
-        })?;
+        iso.src
+            .read_at(at, &mut buf)
+            .map_err(|e| e.context(format!("reading directory sector {s} at block {}", dir.lba)))?;
         let mut off = 0usize;
         while off < SECTOR {
             let rec_len = usize::from(*buf.get(off).unwrap_or(&0));

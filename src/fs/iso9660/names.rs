@@ -21,9 +21,12 @@ pub(super) fn plain(raw: &[u8]) -> String {
 /// A Joliet name: UCS-2 big-endian (a trailing odd byte is ignored), version suffix
 /// and trailing `.` removed.
 pub(super) fn joliet(raw: &[u8]) -> String {
-    let units = raw
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)]));
+    let units = raw.chunks_exact(2).map(|c| {
+        u16::from_be_bytes([
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        ])
+    });
     let name: String = char::decode_utf16(units)
         .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect();

@@ -108,7 +108,7 @@ pub(super) fn parse(iso: &Iso, su: &[u8], skip: usize) -> Result<RockRidge> {
 /// Reads the continuation area `length` bytes at `offset` in `block`, which must lie
 /// inside that block.
 fn continuation(iso: &Iso, block: u32, offset: u32, length: u32) -> Result<Vec<u8>> {
-    let end = offset.checked_add(length).unwrap_or(u32::MAX);
+    let end = offset.saturating_add(length);
     if end as usize > SECTOR {
         return Err(Error::corrupt(format!(
             "Rock Ridge continuation area of {length} bytes at {offset} overruns block {block}"
@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(link(&[&[4, 0, 0, 1, b'a']]), b"../a");
         assert_eq!(link(&[&[8, 0]]), b"/");
         // A component continued over two entries.
-        assert_eq!(link(&[&[1, 2, b'a', b'b'], &[0, 1, b'c', 0, 1, b'd']]), b"abc/d");
+        assert_eq!(
+            link(&[&[1, 2, b'a', b'b'], &[0, 1, b'c', 0, 1, b'd']]),
+            b"abc/d"
+        );
     }
 
     #[test]

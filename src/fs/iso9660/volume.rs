@@ -106,10 +106,7 @@ fn root_record(desc: &[u8], what: &str) -> Result<Record> {
 
 /// Joliet: escape sequences `%/@`, `%/C` or `%/E` (UCS-2 levels 1-3) at byte 88.
 fn is_joliet(desc: &[u8]) -> bool {
-    matches!(
-        desc.get(88..91),
-        Some([0x25, 0x2f, 0x40 | 0x43 | 0x45])
-    )
+    matches!(desc.get(88..91), Some([0x25, 0x2f, 0x40 | 0x43 | 0x45]))
 }
 
 /// The 16 digits of the modification date, or of the creation date when the
