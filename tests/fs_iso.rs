@@ -503,6 +503,30 @@ fn uuid_and_label_match_blkid() {
             assert_eq!(uuid, "2023-09-14-12-34-56-00");
         }
     }
+    // Creation and modification dates differ: blkid and GRUB use the modification
+    // date.
+    let img = dir.path().join("two-dates.iso");
+    run(
+        "xorriso",
+        &[
+            "-volume_date",
+            "c",
+            "2020010203040506",
+            "-volume_date",
+            "m",
+            "2021111213141516",
+            "-as",
+            "mkisofs",
+            "-quiet",
+            "-R",
+            "-o",
+            img.to_str().unwrap(),
+            tree.to_str().unwrap(),
+        ],
+    );
+    let uuid = open_fs(&img).uuid().unwrap();
+    assert_eq!(uuid, "2021-11-12-13-14-15-00");
+    assert_eq!(uuid, blkid(&img, "UUID"));
 }
 
 #[test]
@@ -618,15 +642,21 @@ fn rock_ridge_continuation_loops_are_bounded() {
     let mut looped = good.clone();
     looped[area..area + 28].copy_from_slice(&good[ce..ce + 28]);
     looped[area + 20..area + 24].copy_from_slice(&28u32.to_le_bytes());
-    let fs = fs::probe(Arc::new(MemSource::new(looped)) as SharedSource, &Limits::default())
-        .unwrap()
-        .unwrap();
+    let fs = fs::probe(
+        Arc::new(MemSource::new(looped)) as SharedSource,
+        &Limits::default(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(fs.read_dir("/").unwrap_err().kind(), ErrorKind::Limit);
     // A continuation area beyond the image.
     let mut beyond = good.clone();
     beyond[ce + 4..ce + 8].copy_from_slice(&0x00ff_ffffu32.to_le_bytes());
-    let fs = fs::probe(Arc::new(MemSource::new(beyond)) as SharedSource, &Limits::default())
-        .unwrap()
-        .unwrap();
+    let fs = fs::probe(
+        Arc::new(MemSource::new(beyond)) as SharedSource,
+        &Limits::default(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(fs.stat("/short").unwrap_err().kind(), ErrorKind::Corrupt);
 }
