@@ -62,6 +62,17 @@ truncate -s 96k "$tmp/gpt.img"
 printf 'label: gpt\nfirst-lba: 34\nstart=40, size=8, type=L\nstart=48, size=8\n' | sfdisk -q "$tmp/gpt.img" >/dev/null 2>&1
 cp "$tmp/gpt.img" "$seeds/partitions/gpt"
 
+# ISO 9660 seeds (Rock Ridge with a symlink and a CE area, Joliet, plain): the
+# iso9660 target puts its input at sector 16, so the system area is cut off (and
+# the padding after the metadata).
+mkdir -p "$seeds/iso9660"
+for v in "-R -J" "--norock -J" "--norock"; do
+    n=$(printf '%s' "$v" | tr -dc 'a-zA-Z')
+    # shellcheck disable=SC2086
+    xorriso -as mkisofs -quiet $v -o "$tmp/$n.iso" "$tmp/tree" 2>/dev/null
+    tail -c +32769 "$tmp/$n.iso" | head -c 49152 > "$seeds/iso9660/$n"
+done
+
 targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
 cd fuzz
 cargo $tc fuzz build -O >/dev/null

@@ -14,6 +14,8 @@ check mcopy mtools
 check sfdisk fdisk
 check sgdisk gdisk
 check mkfs.xfs xfsprogs
+check xorriso xorriso
+check /usr/lib/ISOLINUX/isohdpfx.bin isolinux
 check blkid util-linux
 check valgrind valgrind
 check cc gcc

@@ -36,6 +36,8 @@ pub const CONFIG_PATHS: &[&str] = &[
     "/etc/lilo.conf",
     "/loader/loader.conf",
     "/boot/loader/loader.conf",
+    // Fedora/RHEL installer ISOs: the EFI GRUB configuration, when no isolinux one.
+    "/EFI/BOOT/grub.cfg",
 ];
 
 /// Severity of a log message.
@@ -418,7 +420,7 @@ fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
     let path = file.path().to_path_buf();
     let disk: SharedSource = Arc::new(file);
     let limits = &options.limits;
-    let layout = match options.offset {
+    let mut layout = match options.offset {
         Some(offset) => {
             if offset >= disk.len() {
                 return Err(Error::invalid(format!(
@@ -441,6 +443,26 @@ fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
         None => disk::discover(disk.as_ref(), limits)
             .map_err(|e| e.context(format!("reading the partition table of {}", path.display())))?,
     };
+    // A hybrid ISO (an MBR or GPT written over the ISO's system area) is an ISO
+    // filesystem at offset 0 as well as whatever its partitions hold.
+    if options.offset.is_none()
+        && fs::has_iso_magic(disk.as_ref())
+        && !layout
+            .volumes
+            .iter()
+            .any(|v| v.scheme == Scheme::Whole && v.offset == 0)
+    {
+        layout.volumes.insert(
+            0,
+            Volume {
+                scheme: Scheme::Whole,
+                number: 0,
+                offset: 0,
+                len: disk.len(),
+                type_name: "ISO 9660 (hybrid image)".to_string(),
+            },
+        );
+    }
     let mut volumes = Vec::new();
     for volume in layout.volumes.into_iter().take(limits.max_partitions) {
         let probed = match Window::new(disk.clone(), volume.offset, volume.len) {
@@ -458,7 +480,9 @@ fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
                 Ok(None) => ProbedVolume {
                     volume,
                     fs: None,
-                    fs_error: Some("no known filesystem (tried ext2/3/4, XFS, FAT)".to_string()),
+                    fs_error: Some(
+                        "no known filesystem (tried ext2/3/4, XFS, ISO 9660, FAT)".to_string(),
+                    ),
                 },
                 Err(e) => ProbedVolume {
                     volume,

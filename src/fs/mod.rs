@@ -7,11 +7,14 @@
 mod ext;
 mod fat;
 mod fat_boot;
+mod iso9660;
 mod xfs;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::source::SharedSource;
+
+pub(crate) use iso9660::has_iso_magic;
 
 /// What a path names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +185,9 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         return Ok(Some(fs));
     }
     if let Some(fs) = xfs::probe(volume.clone(), limits)? {
+        return Ok(Some(fs));
+    }
+    if let Some(fs) = iso9660::probe(volume.clone(), limits)? {
         return Ok(Some(fs));
     }
     if let Some(fs) = fat::probe(volume, limits)? {
