@@ -5,6 +5,10 @@
 # regression test.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# With FUZZ_RUNS=N set (as scripts/test.sh does for CI), each target instead runs
+# exactly N inputs with a fixed seed from the seeds alone (a fresh corpus), and the
+# seed images are made reproducibly, so a CI run repeats a run that passed here.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-20}
@@ -24,10 +28,16 @@ else
     export RUSTC_BOOTSTRAP=1
 fi
 
-seeds="$root/fuzz/corpus"
-mkdir -p "$seeds"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+if [ -n "${FUZZ_RUNS:-}" ]; then
+    seeds="$tmp/corpus"
+else
+    seeds="$root/fuzz/corpus"
+fi
+mkdir -p "$seeds"
+# Reproducible seed images: fixed UUIDs, serials and times.
+export SOURCE_DATE_EPOCH=1700000000 E2FSPROGS_FAKE_TIME=1700000000
 
 seed_configs() { # seed_configs TARGET FIND-ARGS...
     target=$1; shift
@@ -48,12 +58,14 @@ mkdir -p "$seeds/partitions" "$seeds/filesystem" "$tmp/tree/boot/grub"
 printf 'title t\nkernel /vmlinuz ro\n' > "$tmp/tree/boot/grub/menu.lst"
 printf 'kernel' > "$tmp/tree/vmlinuz"
 ln -s vmlinuz "$tmp/tree/link"
+find "$tmp/tree" -exec touch -h -d @1700000000 {} +
 for t in ext2 ext4; do
-    mke2fs -q -F -t $t -b 1024 -N 16 -d "$tmp/tree" "$tmp/$t.img" 200k
+    mke2fs -q -F -t $t -b 1024 -N 16 -U 6b8e2e4c-1f0a-4c1e-9d7e-0c7b5d9f1a11 \
+        -E hash_seed=2b4f6a8c-0d1e-4f20-9a3b-5c7d9e1f2a3b -d "$tmp/tree" "$tmp/$t.img" 200k
     cp "$tmp/$t.img" "$seeds/filesystem/$t"
 done
-mkfs.vfat -C "$tmp/fat.img" 128 >/dev/null
-mcopy -s -i "$tmp/fat.img" "$tmp/tree/boot" ::/
+mkfs.vfat -i 1234abcd --invariant -C "$tmp/fat.img" 128 >/dev/null
+mcopy -s -m -i "$tmp/fat.img" "$tmp/tree/boot" ::/
 cp "$tmp/fat.img" "$seeds/filesystem/fat12"
 truncate -s 64k "$tmp/mbr.img"
 printf 'start=8, size=16, type=83\nstart=30, size=60, type=5\nstart=40, size=8, type=83\n' | sfdisk -q "$tmp/mbr.img" >/dev/null 2>&1
@@ -77,11 +89,19 @@ targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
 cd fuzz
 cargo $tc fuzz build -O >/dev/null
 for t in $targets; do
-    mkdir -p "corpus/$t"
-    echo "fuzz: $t for ${secs}s"
-    cargo $tc fuzz run -O "$t" "corpus/$t" -- \
-        -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
-        -print_final_stats=1 2>"$tmp/$t.log" || { tail -n 40 "$tmp/$t.log"; exit 1; }
+    mkdir -p "$seeds/$t"
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        bound="-runs=$FUZZ_RUNS -seed=1"
+        echo "fuzz: $t, $FUZZ_RUNS runs"
+    else
+        bound="-max_total_time=$secs"
+        echo "fuzz: $t for ${secs}s"
+    fi
+    # The crash report prints the whole input: keep only the end of the log.
+    # shellcheck disable=SC2086
+    cargo $tc fuzz run -O "$t" "$seeds/$t" -- $bound \
+        -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
+        -print_final_stats=1 >"$tmp/$t.log" 2>&1 || { tail -c 4000 "$tmp/$t.log"; exit 1; }
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+.*DONE' "$tmp/$t.log" | tr '\n' ' '
     echo
 done
