@@ -62,6 +62,25 @@ truncate -s 96k "$tmp/gpt.img"
 printf 'label: gpt\nfirst-lba: 34\nstart=40, size=8, type=L\nstart=48, size=8\n' | sfdisk -q "$tmp/gpt.img" >/dev/null 2>&1
 cp "$tmp/gpt.img" "$seeds/partitions/gpt"
 
+# btrfs: a 16 MiB mixed-mode image as a block list (fuzz/fuzz_targets/btrfs.rs).
+if command -v mkfs.btrfs >/dev/null 2>&1; then
+    mkdir -p "$seeds/btrfs"
+    truncate -s 16M "$tmp/btrfs.img"
+    mkfs.btrfs -q -f -M -r "$tmp/tree" "$tmp/btrfs.img" >/dev/null 2>&1
+    printf 'XBBLK1' > "$tmp/btrfs.blocks"
+    head -c 4096 /dev/zero > "$tmp/zero"
+    i=0
+    while [ $i -lt 4096 ]; do
+        dd if="$tmp/btrfs.img" of="$tmp/blk" bs=4096 skip=$i count=1 2>/dev/null
+        if ! cmp -s "$tmp/blk" "$tmp/zero"; then
+            printf "\\$(printf %03o $((i % 256)))\\$(printf %03o $((i / 256)))" >> "$tmp/btrfs.blocks"
+            cat "$tmp/blk" >> "$tmp/btrfs.blocks"
+        fi
+        i=$((i + 1))
+    done
+    cp "$tmp/btrfs.blocks" "$seeds/btrfs/mixed"
+fi
+
 targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
 cd fuzz
 cargo $tc fuzz build -O >/dev/null

@@ -15,6 +15,8 @@ check sfdisk fdisk
 check sgdisk gdisk
 check mkfs.xfs xfsprogs
 check blkid util-linux
+check mkfs.btrfs btrfs-progs
+check zstd zstd
 check valgrind valgrind
 check cc gcc
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
