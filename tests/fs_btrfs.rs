@@ -468,3 +468,150 @@ fn not_btrfs_is_not_probed() {
     let src: SharedSource = Arc::new(MemSource::new(data));
     assert!(fs::probe(src, &Limits::default()).unwrap().is_none());
 }
+
+/// Compressible text of `len` bytes, different for each `name`.
+fn text(name: &str, len: usize) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut i = 0;
+    while v.len() < len {
+        v.extend_from_slice(format!("{name} line {i} {}\n", i * 7919 % 1000).as_bytes());
+        i += 1;
+    }
+    v.truncate(len);
+    v
+}
+
+/// btrfs's LZO extent format: total length, then per 4 KiB page a 4-byte length
+/// and the LZO1X stream, a length never straddling a 4 KiB sector.
+fn btrfs_lzo(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; 4];
+    for page in data.chunks(4096) {
+        let left = 4096 - out.len() % 4096;
+        if left < 4 {
+            out.resize(out.len() + left, 0);
+        }
+        let seg = lzokay::compress::compress(page).unwrap();
+        out.extend_from_slice(&(seg.len() as u32).to_le_bytes());
+        out.extend_from_slice(&seg);
+    }
+    let total = out.len() as u32;
+    out[..4].copy_from_slice(&total.to_le_bytes());
+    out
+}
+
+/// The real `zstd` tool's frame of `data`.
+fn zstd_frame(dir: &Path, data: &[u8]) -> Vec<u8> {
+    let plain = dir.join("plain");
+    std::fs::write(&plain, data).unwrap();
+    let packed = dir.join("plain.zst");
+    run(
+        "zstd",
+        &["-q", "-f", plain.to_str().unwrap(), "-o", packed.to_str().unwrap()],
+    );
+    std::fs::read(packed).unwrap()
+}
+
+/// Maps each inode number of the FS tree to its name and its first extent's disk
+/// bytenr (0 for inline), from `dump-tree`.
+fn fs_tree_files(img: &Path) -> HashMap<String, (u64, u64)> {
+    let dump = run(
+        "btrfs",
+        &["inspect-internal", "dump-tree", "-t", "5", img.to_str().unwrap()],
+    );
+    let mut names: HashMap<u64, String> = HashMap::new();
+    let mut bytenr: HashMap<u64, u64> = HashMap::new();
+    let mut key: Option<(u64, String)> = None;
+    for l in dump.lines() {
+        let l = l.trim();
+        if let Some(rest) = l.strip_prefix("item ") {
+            let k = rest.split('(').nth(1).unwrap_or("");
+            let mut it = k.split_whitespace();
+            let ino = it.next().unwrap_or("0").parse().unwrap_or(0);
+            key = Some((ino, it.next().unwrap_or("").to_string()));
+        } else if let Some((ino, ty)) = &key {
+            if ty == "INODE_REF" {
+                if let Some(n) = l.split("name: ").nth(1) {
+                    names.insert(*ino, n.to_string());
+                }
+            } else if ty == "EXTENT_DATA" {
+                if let Some(b) = l.strip_prefix("extent data disk byte ") {
+                    let b = b.split_whitespace().next().unwrap().parse().unwrap();
+                    bytenr.entry(*ino).or_insert(b);
+                } else if l.contains("inline") {
+                    bytenr.entry(*ino).or_insert(0);
+                }
+            }
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|(ino, n)| bytenr.get(&ino).map(|b| (n, (ino, *b))))
+        .collect()
+}
+
+#[test]
+fn compressed_extents_crafted_in_real_image() {
+    let dir = scratch();
+    let t = dir.path().join("t");
+    let names = ["zlib", "lzo", "zstd"];
+    let plain: Vec<Vec<u8>> = names.iter().map(|n| text(n, 128 << 10)).collect();
+    let inline = text("inline", 1500);
+    for (n, p) in names.iter().zip(&plain) {
+        write_tree(&t, &[(&format!("boot/{n}"), p)]);
+    }
+    write_tree(&t, &[("boot/inline", &inline)]);
+    let img = dir.path().join("fs.img");
+    mkfs(&t, &["-m", "dup"], &img);
+    let files = fs_tree_files(&img);
+
+    // Regular extents: replace each file's data by its compressed form (padded
+    // with zeros to the extent's 128 KiB, as btrfs pads to a sector) and set the
+    // item's compression type.
+    for (i, (n, p)) in names.iter().zip(&plain).enumerate() {
+        let (ino, bytenr) = files[*n];
+        assert_ne!(bytenr, 0, "{n} is a regular extent");
+        let packed = match i {
+            0 => miniz_oxide::deflate::compress_to_vec_zlib(p, 6),
+            1 => btrfs_lzo(p),
+            _ => zstd_frame(dir.path(), p),
+        };
+        assert!(packed.len() < p.len() / 2, "{n} compresses");
+        let mut padded = packed.clone();
+        padded.resize(128 << 10, 0);
+        let phys = physical_copies(&img, bytenr);
+        write_at(&img, phys[0], &padded);
+        let leaf = fs_tree_leaf(&img, &format!("({ino} EXTENT_DATA 0)"));
+        patch_leaf(&img, leaf, |node| {
+            let at = extent_item(node, bytenr);
+            node[at - 4] = i as u8 + 1;
+        });
+    }
+    // An inline extent compressed with zlib in place (the item keeps its size;
+    // the stream is followed by zeros).
+    let (ino, _) = files["inline"];
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&inline, 6);
+    let leaf = fs_tree_leaf(&img, &format!("({ino} EXTENT_DATA 0)"));
+    patch_leaf(&img, leaf, |node| {
+        let at = node
+            .windows(inline.len())
+            .position(|w| w == inline.as_slice())
+            .expect("inline data in the leaf");
+        node[at - 5] = 1;
+        node[at..at + inline.len()].fill(0);
+        node[at..at + packed.len()].copy_from_slice(&packed);
+    });
+    let dump = run(
+        "btrfs",
+        &["inspect-internal", "dump-tree", "-t", "5", img.to_str().unwrap()],
+    );
+    for c in ["compression 1 (zlib)", "compression 2 (lzo)", "compression 3 (zstd)"] {
+        assert!(dump.contains(c), "{c} in the patched tree:\n{dump}");
+    }
+
+    let fs = open_img(&img);
+    for (n, p) in names.iter().zip(&plain) {
+        let got = read(fs.as_ref(), &format!("/boot/{n}"));
+        assert!(&got == p, "{n}: decompressed bytes differ");
+    }
+    assert!(read(fs.as_ref(), "/boot/inline") == inline, "inline zlib");
+}
