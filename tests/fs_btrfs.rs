@@ -68,7 +68,10 @@ fn standard_tree(root: &Path) -> (Vec<u8>, Vec<u8>) {
         ],
     );
     for i in 0..300 {
-        write_tree(root, &[(&format!("many/f{i:03}"), format!("{i}").as_bytes())]);
+        write_tree(
+            root,
+            &[(&format!("many/f{i:03}"), format!("{i}").as_bytes())],
+        );
     }
     symlink(root, "boot/rel", "vmlinuz");
     symlink(root, "boot/up", "../etc/os-release");
@@ -91,7 +94,10 @@ fn check_standard(fs: &dyn Filesystem, big: &[u8], zeros: &[u8]) {
     assert_eq!(read(fs, "/boot/up"), b"NAME=test\n");
     assert_eq!(read(fs, "/boot/abs"), b"hello btrfs\n");
     assert_eq!(read(fs, "/boot/dirlink/grub.cfg"), b"set default=0\n");
-    assert_eq!(read(fs, "/boot/../boot/./grub//grub.cfg"), b"set default=0\n");
+    assert_eq!(
+        read(fs, "/boot/../boot/./grub//grub.cfg"),
+        b"set default=0\n"
+    );
     assert_eq!(read(fs, "/../../boot/small"), b"hello btrfs\n");
     assert_eq!(read(fs, "/many/f123"), b"123");
     let st = fs.stat("/boot/vmlinuz").unwrap();
@@ -218,7 +224,13 @@ fn physical_copies(img: &Path, logical: u64) -> Vec<u64> {
 fn fs_tree_leaf(img: &Path, needle: &str) -> u64 {
     let dump = run(
         "btrfs",
-        &["inspect-internal", "dump-tree", "-t", "5", img.to_str().unwrap()],
+        &[
+            "inspect-internal",
+            "dump-tree",
+            "-t",
+            "5",
+            img.to_str().unwrap(),
+        ],
     );
     let mut leaf = None;
     for l in dump.lines() {
@@ -252,7 +264,11 @@ fn crc32c(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0x82F6_3B78 } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0x82F6_3B78
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -280,7 +296,13 @@ fn holes_and_prealloc_patched_into_real_image() {
     mkfs(&t, &["-m", "dup"], &img);
     let dump = run(
         "btrfs",
-        &["inspect-internal", "dump-tree", "-t", "5", img.to_str().unwrap()],
+        &[
+            "inspect-internal",
+            "dump-tree",
+            "-t",
+            "5",
+            img.to_str().unwrap(),
+        ],
     );
     // The disk bytenr of each file's second 1 MiB extent.
     let bytenrs: Vec<u64> = dump
@@ -506,7 +528,13 @@ fn zstd_frame(dir: &Path, data: &[u8]) -> Vec<u8> {
     let packed = dir.join("plain.zst");
     run(
         "zstd",
-        &["-q", "-f", plain.to_str().unwrap(), "-o", packed.to_str().unwrap()],
+        &[
+            "-q",
+            "-f",
+            plain.to_str().unwrap(),
+            "-o",
+            packed.to_str().unwrap(),
+        ],
     );
     std::fs::read(packed).unwrap()
 }
@@ -516,7 +544,13 @@ fn zstd_frame(dir: &Path, data: &[u8]) -> Vec<u8> {
 fn fs_tree_files(img: &Path) -> HashMap<String, (u64, u64)> {
     let dump = run(
         "btrfs",
-        &["inspect-internal", "dump-tree", "-t", "5", img.to_str().unwrap()],
+        &[
+            "inspect-internal",
+            "dump-tree",
+            "-t",
+            "5",
+            img.to_str().unwrap(),
+        ],
     );
     let mut names: HashMap<u64, String> = HashMap::new();
     let mut bytenr: HashMap<u64, u64> = HashMap::new();
@@ -602,9 +636,19 @@ fn compressed_extents_crafted_in_real_image() {
     });
     let dump = run(
         "btrfs",
-        &["inspect-internal", "dump-tree", "-t", "5", img.to_str().unwrap()],
+        &[
+            "inspect-internal",
+            "dump-tree",
+            "-t",
+            "5",
+            img.to_str().unwrap(),
+        ],
     );
-    for c in ["compression 1 (zlib)", "compression 2 (lzo)", "compression 3 (zstd)"] {
+    for c in [
+        "compression 1 (zlib)",
+        "compression 2 (lzo)",
+        "compression 3 (zstd)",
+    ] {
         assert!(dump.contains(c), "{c} in the patched tree:\n{dump}");
     }
 
@@ -614,4 +658,219 @@ fn compressed_extents_crafted_in_real_image() {
         assert!(&got == p, "{n}: decompressed bytes differ");
     }
     assert!(read(fs.as_ref(), "/boot/inline") == inline, "inline zlib");
+}
+
+/// btrfs's directory name hash: CRC-32C seeded with `!1`, not inverted at the end.
+fn name_hash(name: &[u8]) -> u64 {
+    u64::from(!crc32c_seeded(!1, name))
+}
+
+fn crc32c_seeded(seed: u32, data: &[u8]) -> u32 {
+    let mut c = seed;
+    for &b in data {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0x82F6_3B78
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+const LEAF_HEADER: usize = 101;
+const ITEM: usize = 25;
+const ROOT_ITEM: u8 = 132;
+const ROOT_BACKREF: u8 = 144;
+const ROOT_REF: u8 = 156;
+const DIR_ITEM: u8 = 84;
+const DIR_INDEX: u8 = 96;
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// The data of the item with key `key` in `leaf`.
+fn leaf_item(leaf: &[u8], key: (u64, u8, u64)) -> Option<(usize, usize)> {
+    assert_eq!(leaf[0x64], 0, "a leaf");
+    (0..le32(leaf, 0x60) as usize).find_map(|i| {
+        let h = LEAF_HEADER + i * ITEM;
+        let k = (le64(leaf, h), leaf[h + 8], le64(leaf, h + 9));
+        (k == key).then(|| {
+            (
+                LEAF_HEADER + le32(leaf, h + 17) as usize,
+                le32(leaf, h + 21) as usize,
+            )
+        })
+    })
+}
+
+/// Inserts item `key` with `data` into `leaf`, in key order, repacking the item
+/// data from the end of the leaf in item order as btrfs lays it out.
+fn leaf_insert(leaf: &mut [u8], key: (u64, u8, u64), data: &[u8]) {
+    let n = le32(leaf, 0x60) as usize;
+    let mut items: Vec<((u64, u8, u64), Vec<u8>)> = (0..n)
+        .map(|i| {
+            let h = LEAF_HEADER + i * ITEM;
+            let k = (le64(leaf, h), leaf[h + 8], le64(leaf, h + 9));
+            let off = LEAF_HEADER + le32(leaf, h + 17) as usize;
+            (k, leaf[off..off + le32(leaf, h + 21) as usize].to_vec())
+        })
+        .collect();
+    items.push((key, data.to_vec()));
+    items.sort_by_key(|(k, _)| *k);
+    let mut end = leaf.len() - LEAF_HEADER;
+    leaf[LEAF_HEADER..].fill(0);
+    for (i, (k, d)) in items.iter().enumerate() {
+        end -= d.len();
+        assert!(
+            LEAF_HEADER + (i + 1) * ITEM <= LEAF_HEADER + end,
+            "leaf full"
+        );
+        leaf[LEAF_HEADER + end..LEAF_HEADER + end + d.len()].copy_from_slice(d);
+        let h = &mut leaf[LEAF_HEADER + i * ITEM..LEAF_HEADER + (i + 1) * ITEM];
+        h[..8].copy_from_slice(&k.0.to_le_bytes());
+        h[8] = k.1;
+        h[9..17].copy_from_slice(&k.2.to_le_bytes());
+        h[17..21].copy_from_slice(&(end as u32).to_le_bytes());
+        h[21..25].copy_from_slice(&(d.len() as u32).to_le_bytes());
+    }
+    leaf[0x60..0x64].copy_from_slice(&(items.len() as u32).to_le_bytes());
+}
+
+/// A dir item naming subvolume `id` as `name`.
+fn subvol_dir_item(id: u64, name: &[u8]) -> Vec<u8> {
+    let mut d = Vec::new();
+    d.extend_from_slice(&id.to_le_bytes());
+    d.push(ROOT_ITEM);
+    d.extend_from_slice(&u64::MAX.to_le_bytes());
+    d.extend_from_slice(&7u64.to_le_bytes()); // transid
+    d.extend_from_slice(&0u16.to_le_bytes()); // data_len
+    d.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    d.push(2); // BTRFS_FT_DIR
+    d.extend_from_slice(name);
+    d
+}
+
+/// A root ref / backref: directory `dirid`, index `seq`, `name`.
+fn root_ref(dirid: u64, seq: u64, name: &[u8]) -> Vec<u8> {
+    let mut d = Vec::new();
+    d.extend_from_slice(&dirid.to_le_bytes());
+    d.extend_from_slice(&seq.to_le_bytes());
+    d.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    d.extend_from_slice(name);
+    d
+}
+
+/// `btrfs inspect-internal dump-super` field `name`.
+fn super_field(img: &Path, name: &str) -> u64 {
+    let out = run(
+        "btrfs",
+        &["inspect-internal", "dump-super", img.to_str().unwrap()],
+    );
+    out.lines()
+        .find_map(|l| {
+            let mut it = l.split_whitespace();
+            (it.next() == Some(name)).then(|| it.next().unwrap().parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("{name} in {out}"))
+}
+
+/// Turns a real image into one with a snapshot of the top level, subvolume 256,
+/// linked as `/@` (a snapshot shares its root node, so only root-tree items and
+/// a dir entry are added); when `make_default`, also the default subvolume.
+fn add_subvolume(img: &Path, make_default: bool) {
+    const TOP: u64 = 5;
+    const SUB: u64 = 256;
+    const DIRID: u64 = 256;
+    const INDEX: u64 = 1000;
+    let root_tree = super_field(img, "root");
+    let read_leaf = |logical: u64| read_at(img, physical_copies(img, logical)[0], NODESIZE);
+    let rt = read_leaf(root_tree);
+    let (at, len) = leaf_item(&rt, (TOP, ROOT_ITEM, 0)).expect("FS_TREE root item");
+    let top_item = rt[at..at + len].to_vec();
+    let fs_tree = le64(&top_item, 176); // bytenr after the 160-byte inode, generation, root_dirid
+                                        // The hash function matches what mkfs wrote for "default".
+    assert!(leaf_item(&rt, (6, DIR_ITEM, name_hash(b"default"))).is_some());
+    patch_leaf(img, fs_tree, |leaf| {
+        let item = subvol_dir_item(SUB, b"@");
+        leaf_insert(leaf, (DIRID, DIR_ITEM, name_hash(b"@")), &item);
+        leaf_insert(leaf, (DIRID, DIR_INDEX, INDEX), &item);
+    });
+    patch_leaf(img, root_tree, |leaf| {
+        leaf_insert(leaf, (TOP, ROOT_REF, SUB), &root_ref(DIRID, INDEX, b"@"));
+        leaf_insert(leaf, (SUB, ROOT_ITEM, 0), &top_item);
+        leaf_insert(
+            leaf,
+            (SUB, ROOT_BACKREF, TOP),
+            &root_ref(DIRID, INDEX, b"@"),
+        );
+        if make_default {
+            let (at, _) = leaf_item(leaf, (6, DIR_ITEM, name_hash(b"default"))).unwrap();
+            leaf[at..at + 8].copy_from_slice(&SUB.to_le_bytes());
+        }
+    });
+}
+
+#[test]
+fn subvolume_by_path_and_default_subvolume() {
+    let dir = scratch();
+    let t = dir.path().join("t");
+    let cfg = b"set default=0\n";
+    let kernel = bytes(31, 300_000);
+    write_tree(
+        &t,
+        &[("boot/grub2/grub.cfg", cfg), ("boot/vmlinuz", &kernel)],
+    );
+    symlink(&t, "boot/abs", "/boot/vmlinuz");
+    for make_default in [false, true] {
+        let img = dir.path().join(format!("fs{make_default}.img"));
+        mkfs(&t, &["-m", "dup"], &img);
+        add_subvolume(&img, make_default);
+        let tree = run(
+            "btrfs",
+            &[
+                "inspect-internal",
+                "dump-tree",
+                "-t",
+                "1",
+                img.to_str().unwrap(),
+            ],
+        );
+        assert!(tree.contains("ROOT_REF 256"), "{tree}");
+        let fs = open_img(&img);
+        assert_eq!(read(fs.as_ref(), "/boot/grub2/grub.cfg"), cfg);
+        let at = fs.read_dir("/@").unwrap();
+        if make_default {
+            // Inside subvolume 256 its own "@" entry is not linked by a ROOT_REF:
+            // Linux shows an empty directory.
+            assert!(at.is_empty(), "{at:?}");
+            assert!(fs.stat("/@/boot/vmlinuz").is_err());
+        } else {
+            // Crossing from the top level into subvolume 256 by path.
+            let mut names: Vec<String> = at.into_iter().map(|e| e.name).collect();
+            names.sort();
+            assert_eq!(names, ["@", "boot"]);
+            assert_eq!(read(fs.as_ref(), "/@/boot/vmlinuz"), kernel);
+            assert_eq!(read(fs.as_ref(), "/@/boot/grub2/grub.cfg"), cfg);
+            assert_eq!(read(fs.as_ref(), "/@/boot/abs"), kernel);
+            assert_eq!(read(fs.as_ref(), "/@/../@/boot/vmlinuz"), kernel);
+        }
+        let kinds: Vec<(String, FileKind)> = fs
+            .read_dir("/")
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.kind))
+            .collect();
+        assert!(
+            kinds.contains(&("@".to_string(), FileKind::Dir)),
+            "{kinds:?}"
+        );
+    }
 }

@@ -118,9 +118,7 @@ fn map_err(e: &lambutter::Error, volume_len: u64, what: &str) -> Error {
     use lambutter::Error as L;
     let kind = match e {
         L::Io { offset, .. } if *offset < volume_len => ErrorKind::Io,
-        L::NotFound | L::NotARegularFile | L::NotASymlink | L::NotASubvolume => {
-            ErrorKind::NotFound
-        }
+        L::NotFound | L::NotARegularFile | L::NotASymlink | L::NotASubvolume => ErrorKind::NotFound,
         L::UnsupportedFeature(_) | L::UnsupportedProfile(_) | L::UnsupportedChecksum(_) => {
             ErrorKind::Unsupported
         }
@@ -248,8 +246,8 @@ impl BtrfsFs {
                 link.meta.size
             )));
         }
-        let p = Path::new(&link.path)
-            .ok_or_else(|| Error::invalid("symlink path is not absolute"))?;
+        let p =
+            Path::new(&link.path).ok_or_else(|| Error::invalid("symlink path is not absolute"))?;
         let target = self.with("btrfs: reading a symlink", |fs| fs.read_link(p))?;
         if target.is_empty() || target.len() > MAX_SYMLINK {
             return Err(Error::corrupt(format!(
@@ -379,7 +377,9 @@ impl FileReader for File<'_> {
         }
         let (inode, pos) = (self.inode, self.pos);
         let what = format!("btrfs: reading {} at byte {pos}", self.path);
-        let n = self.fs.with(&what, |fs| fs.read_file_at(&inode, pos, dst))?;
+        let n = self
+            .fs
+            .with(&what, |fs| fs.read_file_at(&inode, pos, dst))?;
         if n == 0 || n > want {
             return Err(Error::corrupt(format!(
                 "{what}: the file's extents end before its size of {} bytes",
