@@ -85,6 +85,26 @@ for v in "-R -J" "--norock -J" "--norock"; do
     tail -c +32769 "$tmp/$n.iso" | head -c 49152 > "$seeds/iso9660/$n"
 done
 
+# btrfs: a 16 MiB mixed-mode image as a block list (fuzz/fuzz_targets/btrfs.rs):
+# "XBBLK1", then for each non-zero 4 KiB block its 16-bit little-endian index and
+# its bytes.
+if command -v mkfs.btrfs >/dev/null 2>&1; then
+    mkdir -p "$seeds/btrfs"
+    truncate -s 16M "$tmp/btrfs.img"
+    mkfs.btrfs -q -f -M -U 3d2f1e0c-9b8a-4766-8554-433221100fed -r "$tmp/tree" \
+        "$tmp/btrfs.img" >/dev/null 2>&1
+    python3 - "$tmp/btrfs.img" "$seeds/btrfs/mixed" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+out = bytearray(b"XBBLK1")
+for i in range(min(len(data) // 4096, 65536)):
+    blk = data[i * 4096:(i + 1) * 4096]
+    if blk.count(0) != len(blk):
+        out += i.to_bytes(2, "little") + blk
+open(sys.argv[2], "wb").write(out)
+PY
+fi
+
 targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
 cd fuzz
 cargo $tc fuzz build -O >/dev/null

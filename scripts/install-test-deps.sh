@@ -17,6 +17,8 @@ check mkfs.xfs xfsprogs
 check xorriso xorriso
 check /usr/lib/ISOLINUX/isohdpfx.bin isolinux
 check blkid util-linux
+check mkfs.btrfs btrfs-progs
+check zstd zstd
 check valgrind valgrind
 check cc gcc
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17

@@ -4,6 +4,8 @@
 //! resolved inside that filesystem only, with at most
 //! [`Limits::max_symlink_hops`](crate::limits::Limits) hops.
 
+mod btrfs;
+pub(crate) mod crc32c;
 mod ext;
 mod fat;
 mod fat_boot;
@@ -188,6 +190,9 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         return Ok(Some(fs));
     }
     if let Some(fs) = iso9660::probe(volume.clone(), limits)? {
+        return Ok(Some(fs));
+    }
+    if let Some(fs) = btrfs::probe(volume.clone(), limits)? {
         return Ok(Some(fs));
     }
     if let Some(fs) = fat::probe(volume, limits)? {

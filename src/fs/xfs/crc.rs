@@ -1,39 +1,11 @@
-//! CRC-32C (Castagnoli), the checksum of every v5 metadata block.
+//! The CRC-32C (see [`crate::fs::crc32c`]) of every v5 metadata block.
 //!
 //! XFS stores the standard CRC-32C of a block, computed with the 4-byte checksum
-//! field read as zeros, little-endian at that field. A 256-entry table is plenty: only
-//! metadata blocks are checksummed, never file data.
+//! field read as zeros, little-endian at that field.
 
 use super::le32;
 use crate::error::{Error, Result};
-
-/// The reflected Castagnoli polynomial.
-const POLY: u32 = 0x82F6_3B78;
-
-const fn make_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-}
-
-static TABLE: [u32; 256] = make_table();
-
-fn update(mut crc: u32, data: &[u8]) -> u32 {
-    for &b in data {
-        crc = TABLE[usize::from((crc as u8) ^ b)] ^ (crc >> 8);
-    }
-    crc
-}
+use crate::fs::crc32c::update;
 
 /// The CRC-32C of `block` with the 4 bytes at `at` taken as zeros (how XFS computes
 /// a block's checksum); `None` when the field lies outside the block.
@@ -63,16 +35,7 @@ pub(super) fn verify(block: &[u8], at: usize, what: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn crc32c(data: &[u8]) -> u32 {
-        !update(!0, data)
-    }
-
-    #[test]
-    fn known_vector() {
-        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
-        assert_eq!(crc32c(b""), 0);
-    }
+    use crate::fs::crc32c::crc32c;
 
     #[test]
     fn block_checksum_skips_field() {
