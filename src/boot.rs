@@ -8,7 +8,7 @@ use crate::fs::{self, Filesystem};
 use crate::limits::Limits;
 use crate::menu::{Entry, Menu};
 use crate::select;
-use crate::source::{FileSource, SharedSource, Window};
+use crate::source::{qcow2, SharedSource, Window};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -64,6 +64,9 @@ pub struct Options {
     pub isconfig: bool,
     /// Receives warnings and progress as they happen.
     pub log: Option<Logger>,
+    /// Follow the backing file of a qcow2 image (relative to the image's directory;
+    /// off by default: a guest-chosen path on the host is read only when allowed).
+    pub allow_backing_file: bool,
 }
 
 /// One volume of the disk and what was found on it.
@@ -353,7 +356,8 @@ impl Boot {
 
 /// Opens the disk at `path` and probes every volume for a filesystem.
 pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
-    let disk: SharedSource = Arc::new(FileSource::open(path)?);
+    let disk: SharedSource =
+        qcow2::open_path(path, qcow2::Backing::from_flag(options.allow_backing_file))?;
     let limits = &options.limits;
     let layout = match options.offset {
         Some(offset) => {
