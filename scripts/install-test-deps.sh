@@ -17,6 +17,8 @@ check mkfs.xfs xfsprogs
 check blkid util-linux
 check valgrind valgrind
 check cc gcc
+check qemu-img qemu-utils
+check qemu-io qemu-utils
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
 if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
     need="$need libclang-dev"

@@ -160,7 +160,12 @@ pub fn parse(file: &dyn ByteSource) -> Result<Header> {
     let backing_name = if backing_offset == 0 {
         None
     } else {
-        Some(read_backing_name(file, backing_offset, backing_len, cluster_size)?)
+        Some(read_backing_name(
+            file,
+            backing_offset,
+            backing_len,
+            cluster_size,
+        )?)
     };
     let backing_format = if backing_name.is_some() {
         backing_format(file, u64::from(header_len), cluster_size)?

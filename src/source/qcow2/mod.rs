@@ -247,9 +247,9 @@ impl ByteSource for Qcow2Source {
                 Mapping::Unallocated => self.read_unallocated(pos, piece)?,
                 Mapping::Zero => piece.fill(0),
                 Mapping::Data(host) => {
-                    let at = host.checked_add(within).ok_or_else(|| {
-                        Error::corrupt("qcow2 data cluster offset overflows")
-                    })?;
+                    let at = host
+                        .checked_add(within)
+                        .ok_or_else(|| Error::corrupt("qcow2 data cluster offset overflows"))?;
                     self.file.read_at(at, piece).map_err(|e| {
                         e.context(format!("reading qcow2 guest cluster {vcluster}"))
                     })?;
@@ -327,7 +327,9 @@ fn open_backing(
         Backing::Allow { depth_left } => depth_left - 1,
     };
     if name.contains(&0) {
-        return Err(Error::corrupt("qcow2 backing file name contains a NUL byte"));
+        return Err(Error::corrupt(
+            "qcow2 backing file name contains a NUL byte",
+        ));
     }
     let rel = Path::new(std::ffi::OsStr::from_bytes(name));
     let full: PathBuf = match path.and_then(Path::parent) {
@@ -343,11 +345,10 @@ fn open_backing(
     let next = Backing::Allow { depth_left };
     let src: SharedSource = match h.backing_format.as_deref() {
         Some("raw") => Arc::new(file),
-        Some("qcow2") | None if has_magic(&file) => {
-            Arc::new(Qcow2Source::open(Arc::new(file), Some(&full), next).map_err(|e| {
-                e.context(format!("opening qcow2 backing file {}", full.display()))
-            })?)
-        }
+        Some("qcow2") | None if has_magic(&file) => Arc::new(
+            Qcow2Source::open(Arc::new(file), Some(&full), next)
+                .map_err(|e| e.context(format!("opening qcow2 backing file {}", full.display())))?,
+        ),
         None => Arc::new(file),
         Some("qcow2") => {
             return Err(Error::corrupt(format!(

@@ -94,7 +94,11 @@ impl L2Cache {
     }
 
     /// The table at `offset`, loaded with `load` on a miss.
-    pub fn get(&self, offset: u64, load: impl FnOnce() -> Result<Arc<[u64]>>) -> Result<Arc<[u64]>> {
+    pub fn get(
+        &self,
+        offset: u64,
+        load: impl FnOnce() -> Result<Arc<[u64]>>,
+    ) -> Result<Arc<[u64]>> {
         {
             let mut t = self.tables.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(i) = t.iter().position(|(o, _)| *o == offset) {
@@ -131,7 +135,10 @@ mod tests {
     #[test]
     fn decodes_each_kind_of_l2_entry() {
         assert_eq!(decode_l2(0, 16, 3).unwrap(), Mapping::Unallocated);
-        assert_eq!(decode_l2(COPIED | 0x3_0000, 16, 3).unwrap(), Mapping::Data(0x3_0000));
+        assert_eq!(
+            decode_l2(COPIED | 0x3_0000, 16, 3).unwrap(),
+            Mapping::Data(0x3_0000)
+        );
         assert_eq!(decode_l2(ZERO, 16, 3).unwrap(), Mapping::Zero);
         assert_eq!(decode_l2(ZERO | 0x3_0000, 16, 3).unwrap(), Mapping::Zero);
         assert!(decode_l2(ZERO, 16, 2).is_err());
