@@ -356,8 +356,8 @@ impl Boot {
 
 /// Opens the disk at `path` and probes every volume for a filesystem.
 pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
-    let disk: SharedSource =
-        qcow2::open_path(path, qcow2::Backing::from_flag(options.allow_backing_file))?;
+    let opened = qcow2::open_path(path, qcow2::Backing::from_flag(options.allow_backing_file))?;
+    let disk: SharedSource = opened.source;
     let limits = &options.limits;
     let layout = match options.offset {
         Some(offset) => {
@@ -412,7 +412,7 @@ pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
     }
     Ok(Scan {
         volumes,
-        notes: layout.notes,
+        notes: opened.notes.into_iter().chain(layout.notes).collect(),
     })
 }
 

@@ -164,6 +164,13 @@ fn v3_default_boots_and_matches_qemu() {
     assert_eq!(q.header().version, 3);
     assert_eq!(q.header().cluster_bits, 16);
     check_boot(&img, &g, false);
+    let report = xenboot::probe::probe(img.to_str().unwrap(), Options::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert!(
+        report.notes.iter().any(|n| n.starts_with("qcow2 v3 image")),
+        "{:?}",
+        report.notes
+    );
     let ours = compare_with_qemu(&img, Backing::Refuse);
     // The same bytes from the raw file, for scale.
     let raw = FileSource::open(&g.raw).unwrap();
@@ -434,7 +441,7 @@ fn put64(b: &mut [u8], at: usize, v: u64) {
 fn open_patched(dir: &Path, bytes: &[u8]) -> xenboot::Result<Vec<u8>> {
     let p = dir.join("patched.qcow2");
     std::fs::write(&p, bytes).unwrap();
-    let src = qcow2::open_path(&p, Backing::Refuse)?;
+    let src = qcow2::open_path(&p, Backing::Refuse)?.source;
     let mut all = vec![0u8; src.len() as usize];
     src.read_at(0, &mut all)?;
     Ok(all)
@@ -488,8 +495,12 @@ fn hostile_headers_and_tables_are_refused() {
     b[72] |= 0x80; // unknown incompatible bit 63
     refused("unknown incompatible", &b, ErrorKind::Unsupported);
     let mut b = good.clone();
-    b[72 + 7] |= 1; // dirty: still readable
+    b[72 + 7] |= 1; // dirty: still readable, and noted
     assert!(open_patched(dir.path(), &b).is_ok());
+    let notes = qcow2::open_path(&dir.path().join("patched.qcow2"), Backing::Refuse)
+        .unwrap()
+        .notes;
+    assert!(notes.iter().any(|n| n.contains("dirty")), "{notes:?}");
     for bits in [8u32, 22, 63] {
         let mut b = good.clone();
         b[20..24].copy_from_slice(&bits.to_be_bytes());

@@ -67,16 +67,48 @@ impl std::fmt::Debug for Qcow2Source {
     }
 }
 
+/// An image file opened by [`open_path`].
+pub struct Opened {
+    /// The bytes of the disk: the file itself, or a qcow2 image's virtual disk.
+    pub source: SharedSource,
+    /// What was found (the qcow2 format and its state), for reports.
+    pub notes: Vec<String>,
+}
+
 /// Opens the image file at `path`: a qcow2 image (found by its magic) as its virtual
 /// disk, anything else as raw bytes.
-pub fn open_path(path: &Path, backing: Backing) -> Result<SharedSource> {
+pub fn open_path(path: &Path, backing: Backing) -> Result<Opened> {
     let file = FileSource::open(path)?;
     if !has_magic(&file) {
-        return Ok(Arc::new(file));
+        return Ok(Opened {
+            source: Arc::new(file),
+            notes: Vec::new(),
+        });
     }
     let src = Qcow2Source::open(Arc::new(file), Some(path), backing)
         .map_err(|e| e.context(format!("opening qcow2 image {}", path.display())))?;
-    Ok(Arc::new(src))
+    let h = src.header();
+    let mut notes = vec![format!(
+        "qcow2 v{} image: {} bytes virtual, {}-byte clusters{}",
+        h.version,
+        h.size,
+        h.cluster_size(),
+        match &h.backing_name {
+            Some(b) => format!(", backing file {:?}", String::from_utf8_lossy(b)),
+            None => String::new(),
+        }
+    )];
+    if h.dirty {
+        notes.push(
+            "qcow2 image is marked dirty (not closed cleanly; in use by a running qemu?): \
+             read as it is"
+                .to_string(),
+        );
+    }
+    Ok(Opened {
+        source: Arc::new(src),
+        notes,
+    })
 }
 
 impl Qcow2Source {
