@@ -9,6 +9,8 @@ pub const MAGIC: [u8; 4] = *b"QFI\xfb";
 /// Smallest and largest cluster sizes qemu creates and accepts (512 B .. 2 MiB).
 const MIN_CLUSTER_BITS: u32 = 9;
 const MAX_CLUSTER_BITS: u32 = 21;
+/// Extended L2 entries split a cluster into 32 subclusters of at least 512 bytes.
+const MIN_EXTL2_CLUSTER_BITS: u32 = 14;
 /// Length of the fixed version 2 header; version 3 headers are at least 104 bytes.
 const V2_HEADER_LEN: u32 = 72;
 const V3_MIN_HEADER_LEN: u32 = 104;
@@ -49,6 +51,8 @@ pub struct Header {
     pub backing_format: Option<String>,
     /// The image was not closed cleanly (refcounts may be stale; reading is fine).
     pub dirty: bool,
+    /// L2 entries are 128 bits wide and describe 32 subclusters per cluster.
+    pub extended_l2: bool,
 }
 
 impl Header {
@@ -124,11 +128,18 @@ pub fn parse(file: &dyn ByteSource) -> Result<Header> {
         )));
     }
     let mut dirty = false;
+    let mut extended_l2 = false;
     let mut compression_type = 0u8;
     if version == 3 {
         let incompat = be64(&fixed, 72)?;
         check_incompatible(incompat)?;
         dirty = incompat & INCOMPAT_DIRTY != 0;
+        extended_l2 = incompat & INCOMPAT_EXTL2 != 0;
+        if extended_l2 && cluster_bits < MIN_EXTL2_CLUSTER_BITS {
+            return Err(Error::corrupt(format!(
+                "qcow2 extended L2 entries need clusters of at least 16 KiB, not {cluster_size}"
+            )));
+        }
         if header_len > V3_MIN_HEADER_LEN {
             let mut b = [0u8; 1];
             file.read_at(u64::from(V3_MIN_HEADER_LEN), &mut b)?;
@@ -181,6 +192,7 @@ pub fn parse(file: &dyn ByteSource) -> Result<Header> {
         backing_name,
         backing_format,
         dirty,
+        extended_l2,
     })
 }
 
@@ -199,12 +211,6 @@ fn check_incompatible(incompat: u64) -> Result<()> {
     if incompat & INCOMPAT_DATA_FILE != 0 {
         return Err(Error::unsupported(
             "qcow2 image keeps its data in an external data file, which is not supported",
-        ));
-    }
-    if incompat & INCOMPAT_EXTL2 != 0 {
-        return Err(Error::unsupported(
-            "qcow2 image uses extended L2 entries (subclusters), which are not supported \
-             (convert with qemu-img convert -O qcow2 -o extended_l2=off)",
         ));
     }
     Ok(())

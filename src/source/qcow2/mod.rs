@@ -148,19 +148,28 @@ impl Qcow2Source {
         self.header.cluster_size()
     }
 
-    /// Where guest cluster `vcluster` lives.
-    fn map(&self, vcluster: u64) -> Result<Mapping> {
-        let l2_bits = self.header.cluster_bits - 3;
+    /// log2 of the number of entries in one L2 table (entries are 8 bytes, or 16
+    /// with extended L2 entries).
+    fn l2_bits(&self) -> u32 {
+        self.header.cluster_bits - if self.header.extended_l2 { 4 } else { 3 }
+    }
+
+    /// Where the guest byte `pos` lives: the mapping of its cluster (of its
+    /// subcluster with extended L2 entries) and that unit's guest start and size.
+    fn map(&self, pos: u64) -> Result<(Mapping, u64, u64)> {
+        let cs = self.cluster_size();
+        let vcluster = pos >> self.header.cluster_bits;
+        let cluster_start = pos & !(cs - 1);
+        let l2_bits = self.l2_bits();
         let l1_index = usize::try_from(vcluster >> l2_bits)
             .map_err(|_| Error::corrupt("qcow2 L1 index overflows"))?;
         let l2_index = (vcluster & ((1u64 << l2_bits) - 1)) as usize;
         let entry = *self.l1.get(l1_index).ok_or_else(|| {
             Error::corrupt(format!("qcow2 L1 index {l1_index} is beyond the L1 table"))
         })?;
-        let cs = self.cluster_size();
         let l2_offset = table::l1_target(entry, cs)?;
         if l2_offset == 0 {
-            return Ok(Mapping::Unallocated);
+            return Ok((Mapping::Unallocated, cluster_start, cs));
         }
         self.check_metadata(l2_offset)?;
         let l2 = self.l2_cache.get(l2_offset, || {
@@ -170,10 +179,26 @@ impl Qcow2Source {
                 .map_err(|e| e.context(format!("reading the qcow2 L2 table at {l2_offset}")))?;
             Ok(table::parse_entries(&raw))
         })?;
+        let width = if self.header.extended_l2 { 2 } else { 1 };
         let l2_entry = *l2
-            .get(l2_index)
+            .get(l2_index * width)
             .ok_or_else(|| Error::corrupt("qcow2 L2 index beyond its table"))?;
-        let mapping = table::decode_l2(l2_entry, self.header.cluster_bits, self.header.version)?;
+        let (mapping, start, size) = if self.header.extended_l2 {
+            let bitmap = *l2
+                .get(l2_index * width + 1)
+                .ok_or_else(|| Error::corrupt("qcow2 L2 index beyond its table"))?;
+            let sub_bits = self.header.cluster_bits - 5;
+            let sub = (pos - cluster_start) >> sub_bits;
+            let m =
+                table::decode_extended(l2_entry, bitmap, sub, sub_bits, self.header.cluster_bits)?;
+            match m {
+                Mapping::Compressed { .. } => (m, cluster_start, cs),
+                _ => (m, cluster_start + (sub << sub_bits), 1u64 << sub_bits),
+            }
+        } else {
+            let m = table::decode_l2(l2_entry, self.header.cluster_bits, self.header.version)?;
+            (m, cluster_start, cs)
+        };
         match mapping {
             Mapping::Data(off) if off < cs => Err(Error::corrupt(format!(
                 "qcow2 guest cluster {vcluster} maps onto the header cluster"
@@ -181,7 +206,7 @@ impl Qcow2Source {
             Mapping::Compressed { offset, .. } if offset < cs => Err(Error::corrupt(format!(
                 "qcow2 compressed guest cluster {vcluster} lies in the header cluster"
             ))),
-            m => Ok(m),
+            m => Ok((m, start, size)),
         }
     }
 
@@ -253,25 +278,22 @@ impl ByteSource for Qcow2Source {
         let mut done = 0usize;
         while done < buf.len() {
             let pos = offset + done as u64;
-            let vcluster = pos >> self.header.cluster_bits;
-            let within = pos & (cs - 1);
-            let rest = buf.len() - done;
-            let mut n = (cs - within).min(rest as u64) as usize;
-            let mapping = self.map(vcluster)?;
-            // Coalesce guest clusters that follow each other on the host.
+            let (mapping, start, size) = self.map(pos)?;
+            let within = pos - start;
+            let rest = (buf.len() - done) as u64;
+            let mut end = start + size;
+            // Coalesce units that follow each other on the host.
             if let Mapping::Data(host) = mapping {
-                let mut next = vcluster;
-                while done + n < buf.len() {
-                    next += 1;
-                    let Some(expect) = host.checked_add((next - vcluster) * cs) else {
-                        break;
-                    };
-                    if self.map(next)? != Mapping::Data(expect) {
+                while end - pos < rest {
+                    let (next, next_start, next_size) = self.map(end)?;
+                    let expect = host.checked_add(next_start - start);
+                    if expect.is_none() || Some(next) != expect.map(Mapping::Data) {
                         break;
                     }
-                    n += (cs as usize).min(buf.len() - done - n);
+                    end = next_start + next_size;
                 }
             }
+            let n = (end - pos).min(rest) as usize;
             let piece = buf
                 .get_mut(done..done + n)
                 .ok_or_else(|| Error::corrupt("qcow2 read piece out of range"))?;
@@ -282,14 +304,15 @@ impl ByteSource for Qcow2Source {
                     let at = host
                         .checked_add(within)
                         .ok_or_else(|| Error::corrupt("qcow2 data cluster offset overflows"))?;
-                    self.file.read_at(at, piece).map_err(|e| {
-                        e.context(format!("reading qcow2 guest cluster {vcluster}"))
-                    })?;
+                    self.file
+                        .read_at(at, piece)
+                        .map_err(|e| e.context(format!("reading qcow2 guest bytes at {pos}")))?;
                 }
                 Mapping::Compressed { offset: c, len } => {
                     let data = self.inflate(c, len)?;
+                    let within = (pos & (cs - 1)) as usize;
                     let src = data
-                        .get(within as usize..within as usize + n)
+                        .get(within..within + n)
                         .ok_or_else(|| Error::corrupt("inflated qcow2 cluster is short"))?;
                     piece.copy_from_slice(src);
                 }
@@ -306,7 +329,8 @@ impl ByteSource for Qcow2Source {
 
 /// Reads the entries of the active L1 table that the virtual size needs.
 fn read_l1(file: &dyn ByteSource, h: &Header) -> Result<Vec<u64>> {
-    let per_l2 = 1u64 << (h.cluster_bits - 3 + h.cluster_bits);
+    let entry_bits = if h.extended_l2 { 4 } else { 3 };
+    let per_l2 = 1u64 << (h.cluster_bits - entry_bits + h.cluster_bits);
     let needed = h.size.div_ceil(per_l2);
     let bytes = u64::from(h.l1_size) * 8;
     if needed > u64::from(h.l1_size) || bytes > MAX_L1_BYTES {

@@ -78,6 +78,48 @@ pub fn decode_l2(entry: u64, cluster_bits: u32, version: u32) -> Result<Mapping>
     })
 }
 
+/// Decodes an extended L2 entry (`entry`, `bitmap`) for subcluster `sub` (of 32,
+/// each `1 << sub_bits` bytes). The descriptor's zero flag is not used with extended
+/// entries: the bitmap's high half marks zero subclusters, its low half allocated ones.
+pub fn decode_extended(
+    entry: u64,
+    bitmap: u64,
+    sub: u64,
+    sub_bits: u32,
+    cluster_bits: u32,
+) -> Result<Mapping> {
+    let bad = || {
+        Error::corrupt(format!(
+            "qcow2 extended L2 entry {entry:#018x} with bitmap {bitmap:#018x} is invalid"
+        ))
+    };
+    if entry & COMPRESSED != 0 {
+        return if bitmap == 0 {
+            decode_l2(entry, cluster_bits, 3)
+        } else {
+            Err(bad())
+        };
+    }
+    let alloc = bitmap & 0xffff_ffff;
+    let zero = bitmap >> 32;
+    if alloc & zero != 0 {
+        return Err(bad());
+    }
+    let host = match decode_l2(entry & !ZERO, cluster_bits, 3)? {
+        Mapping::Data(h) => Some(h),
+        _ if alloc != 0 => return Err(bad()),
+        _ => None,
+    };
+    Ok(if zero >> sub & 1 != 0 {
+        Mapping::Zero
+    } else if alloc >> sub & 1 != 0 {
+        let h = host.ok_or_else(bad)?;
+        Mapping::Data(h.checked_add(sub << sub_bits).ok_or_else(bad)?)
+    } else {
+        Mapping::Unallocated
+    })
+}
+
 /// A bounded most-recently-used cache of L2 tables, keyed by host offset.
 pub struct L2Cache {
     tables: Mutex<Vec<(u64, Arc<[u64]>)>>,
@@ -153,6 +195,35 @@ mod tests {
                 len: 4 * 512 - 0x145
             }
         );
+    }
+
+    #[test]
+    fn decodes_extended_entries() {
+        let e = COPIED | 0x4_0000;
+        // Subcluster 0 allocated, 1 zero, 2 unallocated (64 KiB clusters: 2 KiB subs).
+        let bm = 0b01u64 | 0b10u64 << 32;
+        assert_eq!(
+            decode_extended(e, bm, 0, 11, 16).unwrap(),
+            Mapping::Data(0x4_0000)
+        );
+        assert_eq!(decode_extended(e, bm, 1, 11, 16).unwrap(), Mapping::Zero);
+        assert_eq!(
+            decode_extended(e, bm, 2, 11, 16).unwrap(),
+            Mapping::Unallocated
+        );
+        assert_eq!(
+            decode_extended(e, 0b100, 2, 11, 16).unwrap(),
+            Mapping::Data(0x4_0000 + 2 * 2048)
+        );
+        assert!(
+            decode_extended(e, 1 | 1 << 32, 0, 11, 16).is_err(),
+            "alloc and zero"
+        );
+        assert!(
+            decode_extended(0, 1, 0, 11, 16).is_err(),
+            "allocated without offset"
+        );
+        assert!(decode_extended(COMPRESSED | 0x4_0000, 1, 0, 11, 16).is_err());
     }
 
     #[test]
