@@ -575,13 +575,11 @@ fn hostile_headers_and_tables_are_refused() {
 
 #[test]
 fn unsupported_features_are_named() {
-    for (opt, word) in [("compression_type=zstd", "zstd")] {
-        let dir = scratch();
-        let (img, _) = small_image(dir.path(), &["-o", opt]);
-        let e = qcow2::open_path(&img, Backing::Refuse).err().unwrap();
-        assert_eq!(e.kind(), ErrorKind::Unsupported, "{opt}: {e}");
-        assert!(e.to_string().contains(word), "{opt}: {e}");
-    }
+    let dir = scratch();
+    let (img, _) = small_image(dir.path(), &["-o", "compression_type=zstd"]);
+    let e = qcow2::open_path(&img, Backing::Refuse).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("zstd"), "{e}");
     let dir = scratch();
     let data = dir.path().join("data.raw");
     let img = dir.path().join("ext.qcow2");
