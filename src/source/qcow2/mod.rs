@@ -1,7 +1,8 @@
 //! qcow2 images (versions 2 and 3), read-only: the virtual disk seen through the
-//! active L1/L2 tables, with zero, unallocated and zlib-compressed clusters, and
-//! backing files only when the caller allows them. Snapshots and refcounts are not
-//! needed for reading and are ignored.
+//! active L1/L2 tables (plain or extended with subclusters), with zero, unallocated
+//! and zlib-compressed clusters, and backing files only when the caller allows them.
+//! Snapshots and refcounts are not needed for reading and are ignored; zstd
+//! compression, encryption and external data files are refused with a clear error.
 
 mod header;
 mod inflate;
@@ -136,12 +137,6 @@ impl Qcow2Source {
     /// The parsed header.
     pub fn header(&self) -> &Header {
         &self.header
-    }
-
-    /// True when qemu did not close the image cleanly (refcounts may be stale; the
-    /// guest data reads correctly).
-    pub fn is_dirty(&self) -> bool {
-        self.header.dirty
     }
 
     fn cluster_size(&self) -> u64 {
