@@ -244,6 +244,11 @@ typedef struct xenboot_options {
      * Passed as `ctx` to `log`.
      */
     void *log_ctx;
+    /**
+     * Follow the backing file of a qcow2 image (default false: an image with a
+     * backing file is refused).
+     */
+    bool allow_backing_file;
 } xenboot_options;
 
 /**

@@ -73,6 +73,20 @@ head -c 32768 "$tmp/mbr.img" > "$seeds/partitions/mbr"
 truncate -s 96k "$tmp/gpt.img"
 printf 'label: gpt\nfirst-lba: 34\nstart=40, size=8, type=L\nstart=48, size=8\n' | sfdisk -q "$tmp/gpt.img" >/dev/null 2>&1
 cp "$tmp/gpt.img" "$seeds/partitions/gpt"
+# Small qcow2 images (v3, v2, compressed, zero clusters) for the qcow2 target.
+mkdir -p "$seeds/qcow2"
+if command -v qemu-img >/dev/null 2>&1; then
+    head -c 65536 "$tmp/ext2.img" > "$tmp/q.raw"
+    for o in "compat=1.1" "compat=0.10"; do
+        for c in "" "-c"; do
+            qemu-img convert -q $c -f raw -O qcow2 -o "cluster_size=512,$o" "$tmp/q.raw" "$tmp/q.qcow2"
+            cp "$tmp/q.qcow2" "$seeds/qcow2/$(echo "$o$c" | tr -c 'a-z0-9' _)"
+        done
+    done
+    qemu-img create -q -f qcow2 -o cluster_size=4096 "$tmp/z.qcow2" 1M
+    qemu-io -f qcow2 -c 'write -P 1 0 64k' -c 'write -z 4k 8k' "$tmp/z.qcow2" >/dev/null
+    cp "$tmp/z.qcow2" "$seeds/qcow2/zero"
+fi
 
 # ISO 9660 seeds (Rock Ridge with a symlink and a CE area, Joliet, plain): the
 # iso9660 target puts its input at sector 16, so the system area is cut off (and

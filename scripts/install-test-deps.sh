@@ -21,6 +21,8 @@ check mkfs.btrfs btrfs-progs
 check zstd zstd
 check valgrind valgrind
 check cc gcc
+check qemu-img qemu-utils
+check qemu-io qemu-utils
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
 check grub-emu grub-emu   # the real GRUB 2.06, oracle of tests/grub2_emu.rs
 check script bsdutils     # util-linux `script`: the pty that drives grub-emu

@@ -8,7 +8,7 @@ use crate::fs::{self, Filesystem};
 use crate::limits::Limits;
 use crate::menu::{Entry, Menu};
 use crate::select;
-use crate::source::{FileSource, SharedSource, Window};
+use crate::source::{qcow2, FileSource, SharedSource, Window};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -68,6 +68,9 @@ pub struct Options {
     pub isconfig: bool,
     /// Receives warnings and progress as they happen.
     pub log: Option<Logger>,
+    /// Follow the backing file of a qcow2 image (relative to the image's directory;
+    /// off by default: a guest-chosen path on the host is read only when allowed).
+    pub allow_backing_file: bool,
 }
 
 /// One volume of the disk and what was found on it.
@@ -415,10 +418,12 @@ pub(crate) fn scan_disk(path: &Path, options: &Options) -> Result<Scan> {
     scan_source(FileSource::open(path)?, options)
 }
 
-/// [`scan_disk`] of a source already opened.
+/// [`scan_disk`] of a source already opened: a qcow2 image (found by its magic) is
+/// read as its virtual disk.
 fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
     let path = file.path().to_path_buf();
-    let disk: SharedSource = Arc::new(file);
+    let opened = qcow2::open_file(file, qcow2::Backing::from_flag(options.allow_backing_file))?;
+    let disk: SharedSource = opened.source;
     let limits = &options.limits;
     let mut layout = match options.offset {
         Some(offset) => {
@@ -495,7 +500,7 @@ fn scan_source(file: FileSource, options: &Options) -> Result<Scan> {
     }
     Ok(Scan {
         volumes,
-        notes: layout.notes,
+        notes: opened.notes.into_iter().chain(layout.notes).collect(),
     })
 }
 

@@ -58,3 +58,10 @@ impl Default for Limits {
 
 /// Size of the chunks in which extraction streams file data (1 MiB).
 pub const COPY_CHUNK: usize = 1 << 20;
+
+/// Deepest chain of qcow2 backing files followed, when the caller allows backing
+/// files at all (default 8).
+pub const QCOW2_MAX_BACKING_DEPTH: u32 = 8;
+
+/// Memory for cached qcow2 L2 tables, per image (4 MiB; at least two tables).
+pub const QCOW2_CACHE_BYTES: u64 = 4 << 20;

@@ -65,6 +65,7 @@ fn volume_reports(boot_volumes: &[crate::boot::ProbedVolume]) -> Vec<VolumeRepor
 /// the report.
 pub fn probe(location: &str, options: Options) -> Report {
     let offset = options.offset;
+    let allow_backing_file = options.allow_backing_file;
     let limits = options.limits.clone();
     match Boot::open(location, options) {
         Ok(boot) => Report {
@@ -89,6 +90,7 @@ pub fn probe(location: &str, options: Options) -> Report {
             let opts = Options {
                 limits,
                 offset,
+                allow_backing_file,
                 ..Options::default()
             };
             let (volumes, notes) = match scan_disk(std::path::Path::new(location), &opts) {

@@ -163,11 +163,12 @@ def _split_path(path: str) -> List[str]:
     return parts
 
 
-def _options(isconfig, offset, log, limits) -> "tuple[_ffi.Options, object]":
+def _options(isconfig, offset, log, limits, allow_backing_file=False) -> "tuple[_ffi.Options, object]":
     lib = _library()
     o = _ffi.Options()
     _check(lib.xenboot_options_init(ctypes.byref(o)))
     o.isconfig = bool(isconfig)
+    o.allow_backing_file = bool(allow_backing_file)
     if offset is not None:
         o.has_offset = True
         o.offset = int(offset)
@@ -198,10 +199,12 @@ class Boot:
     """An opened boot source with its parsed menu. Use as a context manager, or
     call ``close()``."""
 
-    def __init__(self, location, *, isconfig=False, offset=None, log=None, **limits):
+    def __init__(
+        self, location, *, isconfig=False, offset=None, log=None, allow_backing_file=False, **limits
+    ):
         self._h = None
         self._lib = _library()
-        opts, self._log_callback = _options(isconfig, offset, log, limits)
+        opts, self._log_callback = _options(isconfig, offset, log, limits, allow_backing_file)
         handle = ctypes.c_void_p()
         _check(self._lib.xenboot_open(_location(location), ctypes.byref(opts), ctypes.byref(handle)))
         self._h = handle
@@ -355,6 +358,7 @@ def open(
     offset: Optional[int] = None,
     isconfig: bool = False,
     log: Optional[Callable[[int, str], None]] = None,
+    allow_backing_file: bool = False,
     **limits,
 ) -> Boot:
     """Opens a disk image or block device (or with ``isconfig`` a configuration file
@@ -362,12 +366,20 @@ def open(
 
     ``offset``: byte offset of the filesystem (skips the partition table).
     ``log(level, message)``: receives warnings and errors (levels ``LOG_*``).
+    ``allow_backing_file``: follow a qcow2 image's backing file (refused by default).
     Limits as keyword arguments: ``max_kernel``, ``max_ramdisk``, ``max_config``,
     ``max_include_depth``, ``max_symlink_hops``, ``max_entries``, ``max_partitions``,
     ``max_ebr_chain``, ``max_gpt_entries``, ``max_script_steps``,
     ``max_path_components``, ``max_dir_entries``.
     """
-    return Boot(location, isconfig=isconfig, offset=offset, log=log, **limits)
+    return Boot(
+        location,
+        isconfig=isconfig,
+        offset=offset,
+        log=log,
+        allow_backing_file=allow_backing_file,
+        **limits,
+    )
 
 
 def probe(location, *, offset: Optional[int] = None, isconfig: bool = False, **limits) -> dict:

@@ -60,6 +60,7 @@ class Options(ctypes.Structure):
         ("max_dir_entries", ctypes.c_uint64),
         ("log", LOG_FN),
         ("log_ctx", ctypes.c_void_p),
+        ("allow_backing_file", ctypes.c_bool),
     ]
 
 

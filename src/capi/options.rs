@@ -59,6 +59,9 @@ pub struct xenboot_options {
     pub log: xenboot_log_fn,
     /// Passed as `ctx` to `log`.
     pub log_ctx: *mut c_void,
+    /// Follow the backing file of a qcow2 image (default false: an image with a
+    /// backing file is refused).
+    pub allow_backing_file: bool,
 }
 
 /// Largest `size` accepted; anything bigger is taken for an uninitialised struct.
@@ -87,6 +90,7 @@ fn defaults() -> xenboot_options {
         max_dir_entries: wide(l.max_dir_entries),
         log: None,
         log_ctx: std::ptr::null_mut(),
+        allow_backing_file: false,
     }
 }
 
@@ -223,6 +227,7 @@ pub(crate) unsafe fn convert(opts: *const xenboot_options) -> Result<Converted> 
     let has_offset = get!(has_offset, u8, 0) != 0;
     let offset = get!(offset, u64, 0);
     let isconfig = get!(isconfig, u8, 0) != 0;
+    let allow_backing_file = get!(allow_backing_file, u8, 0) != 0;
     let log_fn = get!(log, xenboot_log_fn, None);
     let log_ctx = get!(log_ctx, *mut c_void, std::ptr::null_mut());
     let sink = log_fn.map(|f| LogSink { f, ctx: log_ctx });
@@ -235,6 +240,7 @@ pub(crate) unsafe fn convert(opts: *const xenboot_options) -> Result<Converted> 
             offset: has_offset.then_some(offset),
             isconfig,
             log: logger,
+            allow_backing_file,
         },
         log: sink,
     })
@@ -274,6 +280,7 @@ mod tests {
         assert_eq!(c.options.limits, Limits::default());
         assert_eq!(c.options.offset, None);
         assert!(!c.options.isconfig);
+        assert!(!c.options.allow_backing_file);
         assert!(c.log.is_none());
     }
 
@@ -284,8 +291,10 @@ mod tests {
         o.has_offset = true;
         o.offset = 1 << 20;
         o.max_path_components = 3;
+        o.allow_backing_file = true;
         // SAFETY: valid struct.
         let c = unsafe { convert(&o) }.unwrap();
+        assert!(c.options.allow_backing_file);
         assert_eq!(c.options.limits.max_kernel, 4096);
         assert_eq!(c.options.offset, Some(1 << 20));
         assert_eq!(c.options.limits.max_path_components, 3);

@@ -4,10 +4,12 @@
 
 mod file;
 mod memory;
+pub mod qcow2;
 mod window;
 
 pub use file::FileSource;
 pub use memory::MemSource;
+pub use qcow2::Qcow2Source;
 pub use window::Window;
 
 use crate::error::Result;

@@ -14,6 +14,7 @@ pub const GLOBAL: &[Spec] = &[
     Spec::value("max-kernel", None),
     Spec::value("max-ramdisk", None),
     Spec::value("max-config", None),
+    Spec::flag("allow-backing-file", None),
     Spec::flag("verbose", Some('v')),
     Spec::flag("help", Some('h')),
     Spec::flag("version", Some('V')),
@@ -22,7 +23,10 @@ pub const GLOBAL: &[Spec] = &[
 /// Builds library [`Options`] from the global options; `verbose` routes the
 /// library's warnings to stderr.
 pub fn options(p: &Parsed, verbose: bool) -> Result<Options, Failure> {
-    let mut o = Options::default();
+    let mut o = Options {
+        allow_backing_file: p.has("allow-backing-file"),
+        ..Options::default()
+    };
     if let Some(off) = p.last("offset") {
         o.offset =
             Some(args::parse_size(off).map_err(|e| Failure::usage(format!("--offset: {e}")))?);
@@ -259,6 +263,7 @@ Global options:
   --max-kernel SIZE     largest kernel extracted (default 128M; K/M/G suffixes)
   --max-ramdisk SIZE    largest ramdisk extracted (default 1G)
   --max-config SIZE     largest configuration file read (default 1M)
+  --allow-backing-file  follow a qcow2 image's backing file (off by default)
   -v, --verbose         print warnings (unknown commands, skipped entries) on stderr
   -h, --help            this help
   -V, --version         print the version
