@@ -110,7 +110,8 @@ def test_struct_sizes_match_library():
         s = cls()
         assert init(s) == 0
         assert s.size == xenboot._ffi.ctypes.sizeof(cls)
-    assert xenboot._ffi.ctypes.sizeof(xenboot._ffi.Options) == 8 + 13 * 8 + 16
+    # size, isconfig, has_offset, offset; 12 limits; log, log_ctx; allow_backing_file (padded).
+    assert xenboot._ffi.ctypes.sizeof(xenboot._ffi.Options) == 8 + 13 * 8 + 16 + 8
 
 
 def test_list_entries_and_default(legacy_disk):
