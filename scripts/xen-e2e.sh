@@ -296,6 +296,55 @@ EOF
     mbr_disk "$g/grubenv.img" "$g/grubenv.fs"
 }
 
+# 4. BLS (Fedora >= 30 / RHEL >= 8 style): grub.cfg calls `blscfg`, the entries are
+#    /boot/loader/entries/*.conf, GRUB sorts them by version (newest first) and the
+#    default is the first. Built only when requested (XE2E_GUESTS=... xenboot-bls):
+#    this branch's first-cut GRUB 2 reader does not evaluate `blscfg` yet.
+build_bls_guest() {
+    local g=$WORK/guests d=$WORK/guests/bls v marker
+    mkdir -p "$d/boot/grub2" "$d/boot/loader/entries"
+    cp "$VMLINUZ" "$d/boot/vmlinuz-6.1.0-xe2e"
+    cp "$WORK/guest-initrd.gz" "$d/boot/initramfs-6.1.0-xe2e.img"
+    cat >"$d/boot/grub2/grub.cfg" <<'EOF'
+set pager=1
+if [ -f ${config_directory}/grubenv ]; then
+  load_env -f ${config_directory}/grubenv
+elif [ -s $prefix/grubenv ]; then
+  load_env
+fi
+if [ "${next_entry}" ] ; then
+   set default="${next_entry}"
+   set next_entry=
+   save_env next_entry
+   set boot_once=true
+else
+   set default="${saved_entry}"
+fi
+insmod part_msdos
+insmod ext2
+set root='hd0,msdos1'
+insmod blscfg
+blscfg
+EOF
+    for v in 0-rescue-5d1e 6.1.0-xe2e; do
+        marker=bls-newest
+        [ "$v" = 0-rescue-5d1e ] && marker=bls-rescue-WRONG
+        {
+            echo "title Fedora Linux ($v) 40"
+            echo "version $v"
+            echo "linux /boot/vmlinuz-6.1.0-xe2e"
+            echo "initrd /boot/initramfs-6.1.0-xe2e.img"
+            echo "options root=/dev/xvda1 ro console=hvc0 xe2e=$marker"
+            echo 'grub_users $grub_users'
+            echo "grub_arg --unrestricted"
+            echo "grub_class fedora"
+        } >"$d/boot/loader/entries/5d1e-$v.conf"
+    done
+    grubenv "saved_entry=" >"$d/boot/grub2/grubenv"
+    ext4_fs "$g/bls.fs" "$d" 24
+    mbr_disk "$g/bls.img" "$g/bls.fs"
+}
+
 # EXPECT[name]: the exact /proc/cmdline each guest must print. The bootloader is
 # given per guest in BOOTLOADER[name]; DISK[name] is the image it boots.
 declare -A EXPECT BOOTLOADER DISK
@@ -314,16 +363,24 @@ DISK[xenboot-el7-xfs]=el7-xfs
 EXPECT[xenboot-grubenv]="root=/dev/xvda1 ro console=hvc0 xe2e=grubenv-saved"
 BOOTLOADER[xenboot-grubenv]=/usr/bin/xenboot
 DISK[xenboot-grubenv]=grubenv
+EXPECT[xenboot-bls]="root=/dev/xvda1 ro console=hvc0 xe2e=bls-newest"
+BOOTLOADER[xenboot-bls]=/usr/bin/xenboot
+DISK[xenboot-bls]=bls
 
-# Host-side check: xenboot must pick the expected entry before any VM is started.
+# Host-side check: `xenboot list --json` must already name the expected entry as the
+# default (its exact args) before any VM is started.
 check_guests_on_host() {
-    local n out
+    local n out args
     for n in "${GUESTS[@]}"; do
         [ "${BOOTLOADER[$n]}" = pygrub ] && continue
         out=$("$XENBOOT" list --json "$WORK/guests/${DISK[$n]}.img") ||
             die "xenboot list ${DISK[$n]}.img failed: $out"
-        echo "$out" | grep -qF "${EXPECT[$n]##* xe2e=}" ||
-            die "xenboot list ${DISK[$n]}.img does not mention the expected entry: $out"
+        args=$(echo "$out" | /usr/bin/python3 -c 'import json, sys
+m = json.load(sys.stdin)
+d = m.get("default")
+print(m["entries"][d]["args"] if d is not None else "(no default)")')
+        [ "$args" = "${EXPECT[$n]}" ] ||
+            die "xenboot list ${DISK[$n]}.img: default entry has args [$args], expected [${EXPECT[$n]}]: $out"
     done
 }
 
@@ -361,6 +418,7 @@ build_dom0_initrd() {
         $XENLIB/lib/python/xen/lowlevel/*.so $XENLIB/lib/python/*.so
     cpp $XENLIB/bin $XENLIB/lib
     # pygrub's filesystem plugins (dlopened) and their libraries.
+    # shellcheck disable=SC2046 # no spaces in these paths
     copy_with_libs $(find $XENLIB/lib -name '*.so*' -type f)
     cpp /etc/xen /lib/terminfo # pygrub draws its curses menu on the pty libxl gives it
     # The python3 modules pygrub imports (found by tracing it on the host).
@@ -395,6 +453,9 @@ build_dom0_initrd() {
             -e "s|@DISK@|/${DISK[$n]}.img|" "$HERE/guest.cfg.in" \
             >"$D0/etc/xen/e2e/$(printf %02d "$i")-$n.cfg"
     done
+    # XE2E_OVERLAY=DIR: a tree copied over the dom0 root last, e.g. a locally built
+    # libxenlight and libxenboot.so (tests/xen_e2e/README.md, "in-process path").
+    if [ -n "${XE2E_OVERLAY:-}" ]; then cp -a "$XE2E_OVERLAY/." "$D0/"; fi
     (cd "$D0" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/dom0-initrd.gz"
 }
 
@@ -483,6 +544,7 @@ main() {
     stage "xenboot release build"
     build_guest_initrd
     build_guests
+    case " ${GUESTS[*]} " in *" xenboot-bls "*) build_bls_guest ;; esac
     check_guests_on_host
     stage "guest disks"
     build_dom0_initrd

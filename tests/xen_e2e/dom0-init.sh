@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the dom0 initramfs built by scripts/xen-e2e.sh: starts the Xen toolstack
 # daemons, boots each guest configuration in /etc/xen/e2e with `xl create -F`, prints
 # the guest console logs and powers the machine off (QEMU then exits).

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the guest initramfs built by scripts/xen-e2e.sh: reports the command line
 # the guest kernel was booted with, then powers the guest off.
 /bin/busybox mkdir -p /proc
