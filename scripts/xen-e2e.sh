@@ -64,7 +64,12 @@ install_packages() {
 
 # Unpacks the Debian kernel and QEMU into $WORK/pkgroot (cached).
 unpack_debs() {
-    KABI=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n 1)
+    kabi() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n 1; }
+    KABI=$(kabi)
+    if [ -z "$KABI" ]; then
+        apt-get update -qq
+        KABI=$(kabi)
+    fi
     [ -n "$KABI" ] || die "cannot resolve the linux-image-amd64 ABI name"
     mkdir -p "$WORK/debs" "$WORK/pkgroot"
     local p
