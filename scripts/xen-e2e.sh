@@ -343,7 +343,7 @@ EOF
             echo 'grub_users $grub_users'
             echo "grub_arg --unrestricted"
             echo "grub_class fedora"
-        } >"$d/boot/loader/entries/5d1e-$v.conf"
+        } >"$d/boot/loader/entries/5d1e-${v%-5d1e}.conf" # Fedora: MACHINEID-0-rescue.conf
     done
     grubenv "saved_entry=" >"$d/boot/grub2/grubenv"
     ext4_fs "$g/bls.fs" "$d" 24
