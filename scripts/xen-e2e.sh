@@ -303,8 +303,7 @@ EOF
 
 # 4. BLS (Fedora >= 30 / RHEL >= 8 style): grub.cfg calls `blscfg`, the entries are
 #    /boot/loader/entries/*.conf, GRUB sorts them by version (newest first) and the
-#    default is the first. Built only when requested (XE2E_GUESTS=... xenboot-bls):
-#    this branch's first-cut GRUB 2 reader does not evaluate `blscfg` yet.
+#    default is the first.
 build_bls_guest() {
     local g=$WORK/guests d=$WORK/guests/bls v marker
     mkdir -p "$d/boot/grub2" "$d/boot/loader/entries"
@@ -353,7 +352,7 @@ EOF
 # EXPECT[name]: the exact /proc/cmdline each guest must print. The bootloader is
 # given per guest in BOOTLOADER[name]; DISK[name] is the image it boots.
 declare -A EXPECT BOOTLOADER DISK
-GUESTS=(pygrub-control xenboot-grub2-ext4 xenboot-el7-xfs xenboot-grubenv)
+GUESTS=(pygrub-control xenboot-grub2-ext4 xenboot-el7-xfs xenboot-grubenv xenboot-bls)
 # XE2E_GUESTS="a b" boots only those guests (for debugging the harness).
 if [ -n "${XE2E_GUESTS:-}" ]; then read -r -a GUESTS <<<"$XE2E_GUESTS"; fi
 EXPECT[pygrub-control]="root=/dev/xvda1 ro console=hvc0 xe2e=grub2-second"
