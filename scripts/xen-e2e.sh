@@ -10,7 +10,7 @@
 # Everything is built here from Debian packages and this project's release build of
 # `xenboot`; nothing else is fetched. Needs root (apt-get) and about 1 GiB of RAM.
 #
-#   scripts/xen-e2e.sh            # whole test, bounded by XE2E_TIMEOUT (default 300 s)
+#   scripts/xen-e2e.sh            # whole test; QEMU bounded by XE2E_QEMU_TIMEOUT (default 900 s)
 #   XE2E_WORK=/tmp/x scripts/xen-e2e.sh   # keep the work directory somewhere else
 #
 # Using a locally built libxl (the in-process path of xen-patches/, issue 6 item 4):
