@@ -3,10 +3,10 @@
 //! reads what is there.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use std::sync::Arc;
-use xenboot::fs::{self, FileKind};
-use xenboot::source::MemSource;
-use xenboot::Limits;
+
+#[path = "walk.rs"]
+#[allow(dead_code)] // only `walk_image` is used here
+mod walk;
 
 /// Where the primary btrfs superblock lives.
 const SUPERBLOCK: usize = 64 << 10;
@@ -40,32 +40,12 @@ fn image(data: &[u8]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let image = image(data);
-    let limits = Limits::default();
-    let Ok(Some(fs)) = fs::probe(Arc::new(MemSource::new(image)), &limits) else {
-        return;
-    };
-    let _ = (fs.uuid(), fs.label());
-    let mut dirs = vec!["/".to_string()];
-    let mut visited = 0;
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs.read_dir(&dir) else { continue };
-        for e in entries.into_iter().take(64) {
-            visited += 1;
-            if visited > 256 {
-                return;
-            }
-            let path = format!("{}/{}", dir.trim_end_matches('/'), e.name);
-            match fs.stat(&path) {
-                Ok(st) if st.kind == FileKind::Dir && dirs.len() < 16 => dirs.push(path),
-                Ok(st) if st.kind == FileKind::File => {
-                    let _ = fs::read_file(fs.as_ref(), &path, 1 << 20);
-                }
-                _ => {}
-            }
-        }
-    }
-    for p in ["/boot/grub2/grub.cfg", "/@/boot/grub2/grub.cfg", "/boot/../boot/x"] {
-        let _ = fs::read_file(fs.as_ref(), p, 1 << 20);
-    }
+    walk::walk_image(
+        image(data),
+        &[
+            "/boot/grub2/grub.cfg",
+            "/@/boot/grub2/grub.cfg",
+            "/boot/../boot/x",
+        ],
+    );
 });

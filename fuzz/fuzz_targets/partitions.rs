@@ -9,7 +9,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(layout) = xenboot::disk::discover(&disk, &Limits::default()) {
         for v in &layout.volumes {
             // Every volume must lie inside the disk.
-            assert!(v.offset.checked_add(v.len).is_some_and(|end| end <= disk.len()));
+            assert!(v
+                .offset
+                .checked_add(v.len)
+                .is_some_and(|end| end <= disk.len()));
         }
     }
 });

@@ -6,12 +6,25 @@ use xenboot::fs::{self, FileKind};
 use xenboot::source::MemSource;
 use xenboot::Limits;
 
-/// Probes `data` and walks up to 256 entries, 8 directories deep, of the filesystem
-/// found. (A directory that contains itself makes paths grow with every level, and
-/// every lookup walks the whole path: the depth bound keeps the walk linear.)
+/// Probes `data` and walks it (see [`walk_image`]).
 pub fn walk(data: &[u8]) {
+    walk_image(
+        data.to_vec(),
+        &[
+            "/boot/grub/grub.cfg",
+            "/boot/grub/menu.lst",
+            "/extlinux.conf",
+        ],
+    );
+}
+
+/// Probes `image` and walks up to 256 entries, 8 directories deep, of the filesystem
+/// found, then reads `paths`. (A directory that contains itself makes paths grow with
+/// every level, and every lookup walks the whole path: the depth bound keeps the walk
+/// linear.)
+pub fn walk_image(image: Vec<u8>, paths: &[&str]) {
     let limits = Limits::default();
-    let Ok(Some(fs)) = fs::probe(Arc::new(MemSource::new(data.to_vec())), &limits) else {
+    let Ok(Some(fs)) = fs::probe(Arc::new(MemSource::new(image)), &limits) else {
         return;
     };
     let _ = (fs.uuid(), fs.label());
@@ -38,11 +51,7 @@ pub fn walk(data: &[u8]) {
             }
         }
     }
-    for p in [
-        "/boot/grub/grub.cfg",
-        "/boot/grub/menu.lst",
-        "/extlinux.conf",
-    ] {
+    for p in paths {
         let _ = fs::read_file(fs.as_ref(), p, 1 << 20);
     }
 }
