@@ -133,6 +133,43 @@ pub(crate) fn fill(
     Ok(done)
 }
 
+/// Pushes the components of `path` (split on `/`, empty ones and `.` dropped) onto
+/// `todo`, which holds them last first, for a component-by-component path walk; more
+/// than `max` pending components is a [`crate::ErrorKind::Limit`] error naming `whole`.
+pub(crate) fn push_components(
+    todo: &mut Vec<Vec<u8>>,
+    path: &[u8],
+    max: usize,
+    whole: &str,
+) -> Result<()> {
+    let parts: Vec<&[u8]> = path
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .take(max.saturating_add(1))
+        .collect();
+    if todo.len().saturating_add(parts.len()) > max {
+        return Err(Error::limit(format!(
+            "{whole}: more than {max} path components"
+        )));
+    }
+    todo.extend(parts.into_iter().rev().map(<[u8]>::to_vec));
+    Ok(())
+}
+
+/// A 16-byte UUID as `blkid` prints it: lower-case hex, hyphenated 8-4-4-4-12.
+pub(crate) fn format_uuid(bytes: &[u8; 16]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let part = |a: usize, z: usize| hex.get(a..z).unwrap_or_default();
+    format!(
+        "{}-{}-{}-{}-{}",
+        part(0, 8),
+        part(8, 12),
+        part(12, 16),
+        part(16, 20),
+        part(20, 32)
+    )
+}
+
 /// True when `path` exists (following symlinks) and is a regular file.
 pub fn is_file(fs: &dyn Filesystem, path: &str) -> bool {
     matches!(fs.stat(path), Ok(s) if s.kind == FileKind::File)

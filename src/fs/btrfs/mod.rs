@@ -202,7 +202,7 @@ impl BtrfsFs {
         }
         let max = self.limits.max_path_components;
         let mut todo: Vec<Vec<u8>> = Vec::new();
-        push_components(&mut todo, path.as_bytes(), max, path)?;
+        super::push_components(&mut todo, path.as_bytes(), max, path)?;
         // The canonical components walked so far.
         let mut done: Vec<Vec<u8>> = Vec::new();
         let mut cur = self.lookup(b"/")?;
@@ -237,7 +237,7 @@ impl BtrfsFs {
                 if target.first() == Some(&b'/') {
                     done.clear();
                 }
-                push_components(&mut todo, &target, max, path)?;
+                super::push_components(&mut todo, &target, max, path)?;
                 cur = self.lookup(&join(&done))?;
                 continue;
             }
@@ -280,22 +280,6 @@ fn join(parts: &[Vec<u8>]) -> Vec<u8> {
         out.push(b'/');
     }
     out
-}
-
-/// Pushes the components of `path` onto `todo` (which holds them last first).
-fn push_components(todo: &mut Vec<Vec<u8>>, path: &[u8], max: usize, whole: &str) -> Result<()> {
-    let parts: Vec<&[u8]> = path
-        .split(|&b| b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-        .take(max.saturating_add(1))
-        .collect();
-    if todo.len().saturating_add(parts.len()) > max {
-        return Err(Error::limit(format!(
-            "{whole}: more than {max} path components"
-        )));
-    }
-    todo.extend(parts.into_iter().rev().map(<[u8]>::to_vec));
-    Ok(())
 }
 
 impl Filesystem for BtrfsFs {
@@ -409,9 +393,9 @@ mod tests {
         assert_eq!(join(&[]), b"/");
         assert_eq!(join(&[b"a".to_vec(), b"b".to_vec()]), b"/a/b");
         let mut todo = Vec::new();
-        push_components(&mut todo, b"/a//./b/", 8, "x").unwrap();
+        crate::fs::push_components(&mut todo, b"/a//./b/", 8, "x").unwrap();
         assert_eq!(todo, vec![b"b".to_vec(), b"a".to_vec()]);
-        let e = push_components(&mut todo, b"/1/2/3/4/5/6/7", 8, "x").unwrap_err();
+        let e = crate::fs::push_components(&mut todo, b"/1/2/3/4/5/6/7", 8, "x").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Limit);
     }
 

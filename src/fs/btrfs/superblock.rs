@@ -70,16 +70,7 @@ impl Superblock {
 
     /// The filesystem UUID as `blkid` prints it.
     pub(super) fn uuid(&self) -> String {
-        let h: String = self.fsid.iter().map(|b| format!("{b:02x}")).collect();
-        let part = |a: usize, z: usize| h.get(a..z).unwrap_or_default();
-        format!(
-            "{}-{}-{}-{}-{}",
-            part(0, 8),
-            part(8, 12),
-            part(12, 16),
-            part(16, 20),
-            part(20, 32)
-        )
+        crate::fs::format_uuid(&self.fsid)
     }
 
     /// The label up to its first NUL, if not empty.

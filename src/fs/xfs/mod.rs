@@ -154,7 +154,7 @@ impl Xfs {
         let max_parts = self.limits.max_path_components;
         // Components still to walk, last first.
         let mut todo: Vec<Vec<u8>> = Vec::new();
-        push_components(&mut todo, path.as_bytes(), max_parts, path)?;
+        super::push_components(&mut todo, path.as_bytes(), max_parts, path)?;
         let root = self.vol.sb.rootino;
         let mut cur = Inode::read(&self.vol, root)?;
         let mut parents: Vec<u64> = Vec::new();
@@ -192,7 +192,7 @@ impl Xfs {
                     parents.clear();
                     cur = Inode::read(&self.vol, root)?;
                 }
-                push_components(&mut todo, &target, max_parts, path)?;
+                super::push_components(&mut todo, &target, max_parts, path)?;
                 continue;
             }
             parents.push(cur.ino);
@@ -207,37 +207,13 @@ impl Xfs {
     }
 }
 
-/// Pushes the components of `path` onto `todo` (which holds them last first).
-fn push_components(todo: &mut Vec<Vec<u8>>, path: &[u8], max: usize, whole: &str) -> Result<()> {
-    let parts: Vec<&[u8]> = path
-        .split(|&b| b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-        .collect();
-    if todo.len().saturating_add(parts.len()) > max {
-        return Err(Error::limit(format!(
-            "{whole}: more than {max} path components"
-        )));
-    }
-    todo.extend(parts.into_iter().rev().map(<[u8]>::to_vec));
-    Ok(())
-}
-
 impl Filesystem for Xfs {
     fn kind(&self) -> &'static str {
         "xfs"
     }
 
     fn uuid(&self) -> Option<String> {
-        let u = &self.vol.sb.uuid;
-        let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
-        Some(format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        ))
+        Some(super::format_uuid(&self.vol.sb.uuid))
     }
 
     fn label(&self) -> Option<String> {
