@@ -13,7 +13,7 @@
 # MBR partition 1 of a disk image. Every file is in the page cache (warm-up runs):
 # the figures compare the work done, not the host disk. Outputs go to a tmpfs
 # (/dev/shm), as libxl's do (/var/run/xen/bootloader.N.d); there xenboot's fdatasync
-# costs nothing. Wall times on a shared machine are noisy: the CPU time (user +
+# (and xenboot no longer fsyncs its outputs at all). Wall times on a shared machine are noisy: the CPU time (user +
 # system, from hyperfine and CLOCK_PROCESS_CPUTIME_ID) is printed next to them.
 set -eu
 cd "$(dirname "$0")/.."
