@@ -7,11 +7,12 @@
 # whose /init prints /proc/cmdline and powers off; the test passes only when every
 # guest printed exactly the command line its own boot configuration selects.
 #
-# Everything is built here from Debian packages and this project's release build of
+# Everything is built here from Debian packages and this project's build of
 # `xenboot`; nothing else is fetched. Needs root (apt-get) and about 1 GiB of RAM.
 #
 #   scripts/xen-e2e.sh            # whole test; QEMU bounded by XE2E_QEMU_TIMEOUT (default 900 s)
 #   XE2E_WORK=/tmp/x scripts/xen-e2e.sh   # keep the work directory somewhere else
+#   XENBOOT=target/debug/xenboot scripts/xen-e2e.sh   # use that binary (default: a release build)
 #
 # Using a locally built libxl (the in-process path of xen-patches/, issue 6 item 4):
 # see tests/xen_e2e/README.md.
@@ -545,7 +546,7 @@ main() {
         cargo build --release --quiet --bin xenboot
         XENBOOT=$REPO/target/release/xenboot
     fi
-    stage "xenboot release build"
+    stage "xenboot build"
     build_guest_initrd
     build_guests
     case " ${GUESTS[*]} " in *" xenboot-bls "*) build_bls_guest ;; esac
