@@ -6,42 +6,16 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
-/// `target/<profile>`: the directory holding `libxenboot.so`, found from this test
-/// executable (`target/<profile>/deps/capi-HASH`). `cargo test` builds the library
-/// only as an rlib for the tests, so the cdylib is built (or found up to date) here
-/// with a nested `cargo build --lib`, once per test process.
+#[path = "support/cdylib.rs"]
+mod cdylib;
+
+/// `target/<profile>`, holding the `libxenboot.so` cargo built.
 fn profile_dir() -> PathBuf {
-    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let release = dir.file_name().is_some_and(|n| n == "release");
-    let built = BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--lib", "-p", "xenboot", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
-        if release {
-            cmd.arg("--release");
-        }
-        let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-    if let Err(e) = built {
-        panic!("building libxenboot.so failed:\n{e}");
-    }
-    let lib = dir.join("libxenboot.so");
-    assert!(
-        lib.is_file(),
-        "{} is missing after cargo build --lib",
-        lib.display()
-    );
-    dir
+    let lib = cdylib::built_cdylib(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+    lib.parent()
+        .expect("the library is in a directory")
+        .to_path_buf()
 }
 
 /// A directory where `libxenboot.so` and its SONAME `libxenboot.so.1` both resolve to

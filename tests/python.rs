@@ -4,28 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `target/<profile>` with `libxenboot.so` built in it: `cargo test` builds the
-/// library only as an rlib, so the cdylib is built (or found up to date) with a
-/// nested `cargo build --lib`, as tests/capi.rs does.
+#[path = "support/cdylib.rs"]
+mod cdylib;
+
+/// The `libxenboot.so` cargo built.
 fn built_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--lib", "-p", "xenboot", "--manifest-path"])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
-    if dir.file_name().is_some_and(|n| n == "release") {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("cannot run cargo");
-    assert!(
-        out.status.success(),
-        "building libxenboot.so failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lib = dir.join("libxenboot.so");
-    assert!(lib.is_file(), "{} is missing", lib.display());
-    lib
+    cdylib::built_cdylib(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
 }
 
 /// A Python 3 that has pytest: the system's `/usr/bin/python3` first (where

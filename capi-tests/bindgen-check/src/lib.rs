@@ -14,41 +14,14 @@ mod ffi {
 }
 pub use ffi::*;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
-/// `target/<profile>/libxenboot.so`, found from the running test executable
-/// (`target/<profile>/deps/NAME-HASH`). `cargo test` does not build the root crate's
-/// cdylib, so it is built (or found up to date) here with a nested
-/// `cargo build --lib -p xenboot`, once per process.
+#[path = "../../../tests/support/cdylib.rs"]
+mod cdylib;
+
+/// The `libxenboot.so` cargo built (`target/<profile>/libxenboot.so`).
 pub fn library_path() -> PathBuf {
-    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    let exe = std::env::current_exe().expect("current_exe");
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test executables live in target/<profile>/deps");
-    let release = profile.file_name().is_some_and(|n| n == "release");
-    let built = BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--lib", "-p", "xenboot", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"));
-        if release {
-            cmd.arg("--release");
-        }
-        let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-    if let Err(e) = built {
-        panic!("building libxenboot.so failed:\n{e}");
-    }
-    profile.join("libxenboot.so")
+    cdylib::built_cdylib(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"))
 }
 
 /// Loads the library through the header's declarations; fails if any function the
