@@ -440,7 +440,9 @@ build_dom0_initrd() {
     rm -f "$WORK"/boot_kernel.* "$WORK"/boot_ramdisk.* "$WORK/pygrub.out"
     cpp /usr/lib/python3.11/os.py # the landmark by which python3 finds its prefix
     # xenboot, where the guest configurations' bootloader= points.
+    # Without debug info: a debug build's binary would not fit dom0's initramfs.
     install -D -m 755 "$XENBOOT" "$D0/usr/bin/xenboot"
+    strip --strip-debug "$D0/usr/bin/xenboot"
     for m in $(ldd "$XENBOOT" | grep -o '/[^ ]*'); do
         [ -e "$D0$m" ] || cp -L --parents "$m" "$D0"
     done
