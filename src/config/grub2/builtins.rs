@@ -664,7 +664,7 @@ impl Interp<'_> {
                 self.warn(format!("{name}: no menuentry definition"));
                 return Ok(errno::BAD_ARGUMENT);
             }
-            (Some(b), None) => Rc::new(vec![Ok((*b.body).clone())]),
+            (Some(b), None) => Rc::new(vec![Ok(Rc::clone(&b.body))]),
             (None, Some(src)) => Rc::new(super::parser::parse(src)),
         };
         self.add_item(Item {

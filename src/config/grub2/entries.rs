@@ -23,7 +23,7 @@ impl Interp<'_> {
         let c = if item.submenu {
             Context::child_of(ctx)
         } else {
-            ctx.clone()
+            Context::for_entry(ctx)
         };
         let stack = self.ctxs.len();
         self.ctxs.push(c);
@@ -72,7 +72,7 @@ impl Interp<'_> {
         menu: &mut Menu,
         depth: u32,
     ) -> Flow<Option<usize>> {
-        let default_value = ctx.vars.get("default").map(|v| v.value.clone());
+        let default_value = ctx.vars.get("default").map(|v| v.value.to_string());
         let names: Vec<ItemName<'_>> = ctx
             .menu
             .iter()
@@ -180,7 +180,7 @@ impl Interp<'_> {
         if !failed(r) {
             return result;
         }
-        let list = ctx.vars.get("fallback")?.value.clone();
+        let list = ctx.vars.get("fallback")?.value.to_string();
         let names: Vec<ItemName<'_>> = ctx
             .menu
             .iter()

@@ -45,7 +45,8 @@ pub(crate) const DISK: &str = "hd0";
 /// A variable.
 #[derive(Clone, Debug)]
 pub(crate) struct Var {
-    pub value: String,
+    /// Shared, so that copying a context for each entry copies no strings.
+    pub value: Rc<str>,
     pub exported: bool,
 }
 
@@ -70,15 +71,26 @@ impl Item {
 /// One environment context: its variables and its menu.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Context {
-    pub vars: BTreeMap<String, Var>,
+    pub vars: BTreeMap<Rc<str>, Var>,
     pub menu: Vec<Item>,
     bytes: usize,
 }
 
 impl Context {
+    /// The context an entry body runs in: the variables of `parent` (GRUB runs a
+    /// chosen entry in the context that defined it), without its menu, which the
+    /// body cannot see; copying the menu made listing quadratic in its length.
+    pub(crate) fn for_entry(parent: &Context) -> Context {
+        Context {
+            vars: parent.vars.clone(),
+            menu: Vec::new(),
+            bytes: parent.bytes,
+        }
+    }
+
     /// A fresh context holding the exported variables of `parent`.
     pub(crate) fn child_of(parent: &Context) -> Context {
-        let vars: BTreeMap<String, Var> = parent
+        let vars: BTreeMap<Rc<str>, Var> = parent
             .vars
             .iter()
             .filter(|(_, v)| v.exported)
@@ -220,7 +232,7 @@ impl<'a> Interp<'a> {
         self.ctxs
             .last()
             .and_then(|c| c.vars.get(name))
-            .map(|v| v.value.as_str())
+            .map(|v| &*v.value)
     }
 
     /// Sets a variable (GRUB's `grub_env_set`, with the `root` hook that strips
@@ -248,12 +260,12 @@ impl<'a> Interp<'a> {
         }
         ctx.bytes = bytes;
         match ctx.vars.get_mut(name) {
-            Some(v) => v.value = value.to_string(),
+            Some(v) => v.value = Rc::from(value),
             None => {
                 ctx.vars.insert(
-                    name.to_string(),
+                    Rc::from(name),
                     Var {
-                        value: value.to_string(),
+                        value: Rc::from(value),
                         exported: false,
                     },
                 );

@@ -30,6 +30,8 @@ use crate::error::{Error, Result};
 use crate::fs::{DirEntry, Stat};
 use crate::limits::Limits;
 use crate::menu::Menu;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// One volume of the disk as GRUB sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -124,10 +126,63 @@ pub fn evaluate(
     limits: &Limits,
     warnings: &mut Vec<String>,
 ) -> Result<Menu> {
+    let disk = StatCache::new(disk);
     if config_path.ends_with("loader/loader.conf") {
-        return bls::systemd_boot(text, config_path, disk, limits, warnings);
+        return bls::systemd_boot(text, config_path, &disk, limits, warnings);
     }
-    entries::run(text, config_path, disk, limits, warnings)
+    entries::run(text, config_path, &disk, limits, warnings)
+}
+
+/// Remembers what `stat` answered: generated configurations name the same kernel
+/// and initrd in every entry (and test them with `[ -f … ]`), and a path lookup
+/// walks the guest's directories each time. The guest does not change during one
+/// evaluation, so the answer cannot go stale.
+struct StatCache<'a> {
+    inner: &'a dyn GrubDisk,
+    stats: RefCell<HashMap<(usize, String), Result<Stat>>>,
+}
+
+impl<'a> StatCache<'a> {
+    /// Paths remembered at most; later ones are looked up each time.
+    const MAX: usize = 4096;
+
+    fn new(inner: &'a dyn GrubDisk) -> Self {
+        StatCache {
+            inner,
+            stats: RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+impl GrubDisk for StatCache<'_> {
+    fn volumes(&self) -> Vec<GrubVolume> {
+        self.inner.volumes()
+    }
+
+    fn config_volume(&self) -> usize {
+        self.inner.config_volume()
+    }
+
+    fn read(&self, volume: usize, path: &str) -> Result<Vec<u8>> {
+        self.inner.read(volume, path)
+    }
+
+    fn stat(&self, volume: usize, path: &str) -> Result<Stat> {
+        let key = (volume, path.to_string());
+        if let Some(hit) = self.stats.borrow().get(&key) {
+            return hit.clone();
+        }
+        let answer = self.inner.stat(volume, path);
+        let mut stats = self.stats.borrow_mut();
+        if stats.len() < Self::MAX {
+            stats.insert(key, answer.clone());
+        }
+        answer
+    }
+
+    fn read_dir(&self, volume: usize, path: &str) -> Result<Vec<DirEntry>> {
+        self.inner.read_dir(volume, path)
+    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub struct SyntaxError {
 
 /// One piece of a script as GRUB parses it: commands, or the error that made GRUB
 /// drop the piece.
-pub type Unit = std::result::Result<Vec<Cmd>, SyntaxError>;
+pub type Unit = std::result::Result<Rc<Vec<Cmd>>, SyntaxError>;
 
 /// Parses a whole script into units.
 pub fn parse(src: &str) -> Vec<Unit> {
@@ -100,7 +100,7 @@ pub fn parse(src: &str) -> Vec<Unit> {
         }
         let start = p.pos;
         match p.unit() {
-            Ok(cmds) => units.push(Ok(cmds)),
+            Ok(cmds) => units.push(Ok(Rc::new(cmds))),
             Err(e) => {
                 units.push(Err(e.clone()));
                 // Drop the rest of the line holding the offending token.
@@ -429,7 +429,11 @@ mod tests {
         let units = parse(src);
         let mut all = Vec::new();
         for u in units {
-            all.extend(u.unwrap_or_else(|e| panic!("{src:?}: {e:?}")));
+            all.extend(
+                u.unwrap_or_else(|e| panic!("{src:?}: {e:?}"))
+                    .iter()
+                    .cloned(),
+            );
         }
         all
     }
