@@ -12,7 +12,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::source::SharedSource;
 use ext4_view::{Ext4, Ext4Error, Ext4Read, Metadata};
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 
 /// Offset of the superblock in the volume.
 const SUPERBLOCK_AT: u64 = 1024;
@@ -46,6 +47,8 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         fs,
         kind,
         limits: limits.clone(),
+        looked_up: RefCell::default(),
+        listed: RefCell::default(),
     })))
 }
 
@@ -160,7 +163,19 @@ struct ExtFs {
     fs: Ext4,
     kind: &'static str,
     limits: Limits,
+    /// What `symlink_metadata` said of canonical paths already looked up. The guest
+    /// does not change while it is read, and `ext4-view` walks the path from the root
+    /// on every call, scanning (and checksumming) each directory again: a BLS
+    /// directory of 200 entries cost ~120M instructions to list without this.
+    looked_up: RefCell<HashMap<Vec<u8>, Metadata>>,
+    /// Directories listed by [`Filesystem::read_dir`]: canonical path → names of
+    /// the regular files in it (which need no symlink check when opened).
+    listed: RefCell<HashMap<Vec<u8>, Vec<Vec<u8>>>>,
 }
+
+/// Canonical paths remembered at most by [`ExtFs::looked_up`]; directories (of at
+/// most `max_dir_entries` names) by [`ExtFs::listed`].
+const MAX_REMEMBERED: usize = 4096;
 
 /// Builds the absolute path `/a/b/…` from canonical components.
 fn join(parts: &[Vec<u8>]) -> Vec<u8> {
@@ -189,6 +204,44 @@ impl ExtFs {
         f(ext4_view::Path::try_from(path).map_err(|_| Ext4Error::MalformedPath)?)
     }
 
+    /// `symlink_metadata` of the canonical path `here`, remembered.
+    fn lookup(&self, here: &[u8], path: &str) -> Result<Metadata> {
+        if let Some(m) = self.looked_up.borrow().get(here) {
+            return Ok(m.clone());
+        }
+        let m = self
+            .call(here, |p| self.fs.symlink_metadata(p))
+            .map_err(|e| map_err(e, &format!("{path}: looking up {}", show(here))))?;
+        let mut memo = self.looked_up.borrow_mut();
+        if memo.len() < MAX_REMEMBERED {
+            memo.insert(here.to_vec(), m.clone());
+        }
+        Ok(m)
+    }
+
+    /// The canonical path of `path` when its directory was listed (see
+    /// [`ExtFs::listed`]) and showed its last component as a regular file.
+    fn listed_file(&self, path: &str) -> Option<Vec<u8>> {
+        let (dir, name) = path.rsplit_once('/')?;
+        if name.is_empty() || name == "." || name == ".." {
+            return None;
+        }
+        // Errors are left to the full resolution, which names the whole path.
+        let (mut canon, meta) = self.resolve(dir).ok()?;
+        let listed = self.listed.borrow();
+        let seen = listed
+            .get(&canon)
+            .is_some_and(|files| files.iter().any(|f| f == name.as_bytes()));
+        if !meta.is_dir() || !seen {
+            return None;
+        }
+        if canon != b"/" {
+            canon.push(b'/');
+        }
+        canon.extend_from_slice(name.as_bytes());
+        Some(canon)
+    }
+
     /// Resolves `path` inside this filesystem, following every symlink. Returns the
     /// canonical path (no symlinks, no `.`/`..`) and the metadata of what it names.
     fn resolve(&self, path: &str) -> Result<(Vec<u8>, Metadata)> {
@@ -201,8 +254,8 @@ impl ExtFs {
         let mut done: Vec<Vec<u8>> = Vec::new();
         let mut hops = 0u32;
         let mut meta = self
-            .call(b"/", |p| self.fs.metadata(p))
-            .map_err(|e| map_err(e, "reading the root directory"))?;
+            .lookup(b"/", path)
+            .map_err(|e| e.context("reading the root directory"))?;
         while let Some(name) = pending.pop_front() {
             if name.is_empty() || name == b"." {
                 continue;
@@ -210,9 +263,7 @@ impl ExtFs {
             if name == b".." {
                 // `done` holds real directories only, so its parent is lexical.
                 done.pop();
-                meta = self
-                    .call(&join(&done), |p| self.fs.metadata(p))
-                    .map_err(|e| map_err(e, &format!("resolving {path}")))?;
+                meta = self.lookup(&join(&done), path)?;
                 continue;
             }
             if !meta.is_dir() {
@@ -230,9 +281,7 @@ impl ExtFs {
             }
             done.push(name);
             let here = join(&done);
-            let m = self
-                .call(&here, |p| self.fs.symlink_metadata(p))
-                .map_err(|e| map_err(e, &format!("{path}: looking up {}", show(&here))))?;
+            let m = self.lookup(&here, path)?;
             if m.is_symlink() {
                 if m.len() > MAX_SYMLINK {
                     return Err(Error::corrupt(format!(
@@ -270,9 +319,7 @@ impl ExtFs {
                         "{path}: more than {max_parts} path components after following symlinks"
                     )));
                 }
-                meta = self
-                    .call(&join(&done), |p| self.fs.metadata(p))
-                    .map_err(|e| map_err(e, &format!("resolving {path}")))?;
+                meta = self.lookup(&join(&done), path)?;
                 continue;
             }
             meta = m;
@@ -350,6 +397,7 @@ impl Filesystem for ExtFs {
                 .map_err(|e| map_err(e, &what))?;
             let max = self.limits.max_dir_entries;
             let mut out = Vec::new();
+            let mut files = Vec::new();
             for entry in iter {
                 let entry = entry.map_err(|e| map_err(e, &what))?;
                 let name = entry.file_name();
@@ -362,11 +410,18 @@ impl Filesystem for ExtFs {
                         "{path}: more than {max} directory entries"
                     )));
                 }
-                let kind = entry.file_type().map_err(|e| map_err(e, &what))?;
+                let kind = kind_of(entry.file_type().map_err(|e| map_err(e, &what))?);
+                if kind == FileKind::File {
+                    files.push(name.to_vec());
+                }
                 out.push(DirEntry {
                     name: show(name),
-                    kind: kind_of(kind),
+                    kind,
                 });
+            }
+            let mut listed = self.listed.borrow_mut();
+            if listed.len() < MAX_REMEMBERED {
+                listed.insert(canon, files);
             }
             Ok(out)
         })
@@ -375,16 +430,21 @@ impl Filesystem for ExtFs {
     fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileReader + 'a>> {
         let what = self.what("reading", path);
         no_panic(&what, || {
-            let (canon, meta) = self.resolve(path)?;
-            if !meta.file_type().is_regular_file() {
-                return Err(Error::not_found(format!(
-                    "{path} is not a regular file (it is a {:?})",
-                    kind_of(meta.file_type())
-                )));
+            let file = match self.listed_file(path) {
+                // A listing showed a regular file there: no symlink to check.
+                Some(canon) => self.call(&canon, |p| self.fs.open(p)),
+                None => {
+                    let (canon, meta) = self.resolve(path)?;
+                    if !meta.file_type().is_regular_file() {
+                        return Err(Error::not_found(format!(
+                            "{path} is not a regular file (it is a {:?})",
+                            kind_of(meta.file_type())
+                        )));
+                    }
+                    self.call(&canon, |p| self.fs.open(p))
+                }
             }
-            let file = self
-                .call(&canon, |p| self.fs.open(p))
-                .map_err(|e| map_err(e, &what))?;
+            .map_err(|e| map_err(e, &what))?;
             Ok(Box::new(ExtReader {
                 len: file.metadata().len(),
                 file,
