@@ -9,7 +9,7 @@ use crate::fs::FileKind;
 use crate::limits::COPY_CHUNK;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Caller overrides of what the entry says (pygrub's `--kernel`, `--ramdisk`,
@@ -277,16 +277,101 @@ impl Boot {
         Ok(total)
     }
 
+    /// Reads one file into `dst`, which must be exactly as long as the plan recorded.
+    /// Reads straight into `dst`, with no buffer between: when the filesystem maps
+    /// the file to plain ranges of the disk image, one `pread` per range; otherwise
+    /// through the filesystem's reader.
+    pub fn read_file_into(&self, file: &FileRef, dst: &mut [u8]) -> Result<()> {
+        if dst.len() as u64 != file.len {
+            return Err(Error::invalid(format!(
+                "{}: a buffer of {} bytes for a file of {}",
+                file.path,
+                dst.len(),
+                file.len
+            )));
+        }
+        let fs = self
+            .filesystem(file.volume)
+            .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
+        let mut reader = fs.open(&file.path)?;
+        if reader.len() != file.len {
+            return Err(Error::corrupt(format!(
+                "{} is now {} bytes, not the {} recorded",
+                file.path,
+                reader.len(),
+                file.len
+            )));
+        }
+        if let Some(host) = reader.host_runs() {
+            let mut rest = &mut *dst;
+            for (at, len) in host.runs {
+                let n = usize::try_from(len)
+                    .ok()
+                    .filter(|&n| n <= rest.len())
+                    .ok_or_else(|| Error::corrupt(format!("{} maps too many bytes", file.path)))?;
+                let (here, tail) = rest.split_at_mut(n);
+                host.file
+                    .read_exact_at(here, at)
+                    .map_err(|e| Error::io(format!("reading {} at {at}", file.path), &e))?;
+                rest = tail;
+            }
+            if !rest.is_empty() {
+                return Err(Error::corrupt(format!(
+                    "{} maps {} of its {} bytes",
+                    file.path,
+                    file.len - rest.len() as u64,
+                    file.len
+                )));
+            }
+            return Ok(());
+        }
+        let mut done = 0;
+        while let Some(rest) = dst.get_mut(done..).filter(|r| !r.is_empty()) {
+            let n = reader.read(rest)?;
+            if n == 0 {
+                return Err(Error::corrupt(format!(
+                    "{} ended after {done} of {} bytes",
+                    file.path, file.len
+                )));
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads the kernel into `dst` (exactly `plan.kernel.len` bytes).
+    pub fn read_kernel_into(&self, plan: &Plan, dst: &mut [u8]) -> Result<()> {
+        self.read_file_into(&plan.kernel, dst)
+    }
+
+    /// Reads every initrd, in order, into `dst` (exactly [`Plan::ramdisk_len`] bytes).
+    pub fn read_ramdisk_into(&self, plan: &Plan, dst: &mut [u8]) -> Result<()> {
+        let mut rest = dst;
+        for r in &plan.ramdisks {
+            let n = usize::try_from(r.len)
+                .ok()
+                .filter(|&n| n <= rest.len())
+                .ok_or_else(|| Error::invalid("the ramdisk buffer is too small"))?;
+            let (here, tail) = rest.split_at_mut(n);
+            self.read_file_into(r, here)?;
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(Error::invalid("the ramdisk buffer is too large"));
+        }
+        Ok(())
+    }
+
     /// Extracts into memory. Holds the whole kernel and ramdisk: use a directory or a
     /// writer when memory matters.
     pub fn extract_to_memory(&self, plan: &Plan) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-        let mut kernel = Vec::new();
-        self.write_kernel(plan, &mut kernel)?;
+        let mut kernel = zeroed(plan.kernel.len, "kernel")?;
+        self.read_kernel_into(plan, &mut kernel)?;
         let ramdisk = if plan.ramdisks.is_empty() {
             None
         } else {
-            let mut r = Vec::new();
-            self.write_ramdisk(plan, &mut r)?;
+            let mut r = zeroed(plan.ramdisk_len(), "ramdisk")?;
+            self.read_ramdisk_into(plan, &mut r)?;
             Some(r)
         };
         Ok((kernel, ramdisk))
@@ -334,6 +419,13 @@ impl Boot {
             ramdisk: Some(rpath),
         })
     }
+}
+
+/// A zeroed buffer of `len` bytes (the allocator maps large ones lazily).
+fn zeroed(len: u64, what: &str) -> Result<Vec<u8>> {
+    let len = usize::try_from(len)
+        .map_err(|_| Error::limit(format!("a {what} of {len} bytes does not fit in memory")))?;
+    Ok(vec![0u8; len])
 }
 
 /// Creates `dir/PREFIX` + 8 random characters exclusively with mode 0600.

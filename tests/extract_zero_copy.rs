@@ -2,7 +2,8 @@
 //! kernel and initrd to plain ranges of the disk image (`FileReader::host_runs`), and
 //! `Boot::extract_to_dir` copies them with `copy_file_range` (std's `io::copy`
 //! between files); the bytes must equal the originals, and the ranges must be the
-//! file's blocks on the disk.
+//! file's blocks on the disk. Extraction into memory reads those ranges straight into
+//! the buffers.
 mod common;
 
 use common::*;
@@ -103,4 +104,14 @@ fn xfs_extraction_copies_plain_ranges_of_the_image() {
     let mut ramdisk = i2.clone();
     ramdisk.extend_from_slice(&i1);
     assert_eq!(std::fs::read(got.ramdisk.unwrap()).unwrap(), ramdisk);
+
+    // Into memory: one pread per range, straight into the buffers.
+    let (km, rm) = boot.extract_to_memory(&plan).unwrap();
+    assert_eq!(km, k);
+    assert_eq!(rm.unwrap(), ramdisk);
+    // A buffer of the wrong size is refused, not overrun.
+    let mut short = vec![0u8; k.len() - 1];
+    assert!(boot.read_kernel_into(&plan, &mut short).is_err());
+    let mut long = vec![0u8; ramdisk.len() + 1];
+    assert!(boot.read_ramdisk_into(&plan, &mut long).is_err());
 }
