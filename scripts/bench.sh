@@ -71,25 +71,40 @@ ext4_disk() { # ext4_disk TREE SIZE_MIB DISK
     disk fs.img "$3"
 }
 
+proto_dir() { # proto_dir DIR: mkfs.xfs protofile lines for DIR's contents
+    for f in "$1"/*; do
+        n=$(basename "$f")
+        if [ -d "$f" ]; then
+            echo "$n d--755 0 0"
+            proto_dir "$f"
+            echo "\$"
+        else
+            echo "$n ---644 0 0 $f"
+        fi
+    done
+}
+
 xfs_disk() { # xfs_disk TREE SIZE_MIB DISK (protofile; fstests variables allow < 300 MB)
-    {
-        echo "bench"
-        echo "0 0"
-        echo "d--755 0 0"
-        echo "boot d--755 0 0"
-        echo "vmlinuz ---644 0 0 $1/boot/vmlinuz"
-        echo "initrd.img ---644 0 0 $1/boot/initrd.img"
-        echo "grub d--755 0 0"
-        echo "grub.cfg ---644 0 0 $1/boot/grub/grub.cfg"
-        echo "\$"
-        echo "\$"
-        echo "\$"
-    } > proto
+    { echo "bench"; echo "0 0"; echo "d--755 0 0"; proto_dir "$1"; echo "\$"; } > proto
     rm -f fs.img
     truncate -s "$2M" fs.img
     TEST_DIR=/nonexistent TEST_DEV=/nonexistent QA_CHECK_FS=1 \
         mkfs.xfs -q -f -p proto fs.img
     disk fs.img "$3"
+}
+
+bls_tree() { # bls_tree DIR ENTRIES: a Fedora-style guest, blscfg + ENTRIES BLS files
+    mkdir -p "$1/boot/grub2" "$1/boot/loader/entries"
+    head -c 1M /dev/urandom > "$1/boot/vmlinuz-6.1.0"
+    head -c 1M /dev/urandom > "$1/boot/initramfs-6.1.0.img"
+    printf '%s\n' 'set default="${saved_entry}"' 'set kernelopts="root=/dev/xvda1 ro quiet"' \
+        blscfg > "$1/boot/grub2/grub.cfg"
+    i=1
+    while [ "$i" -le "$2" ]; do
+        printf 'title Fedora Linux (6.1.%s)\nversion 6.1.%s\nlinux /boot/vmlinuz-6.1.0\ninitrd /boot/initramfs-6.1.0.img\noptions $kernelopts\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class fedora\n' \
+            "$i" "$i" > "$1/boot/loader/entries/0123456789abcdef-6.1.$i.conf"
+        i=$((i + 1))
+    done
 }
 
 if [ ! -f ext4-200.img ]; then
@@ -101,6 +116,12 @@ if [ ! -f ext4-200.img ]; then
     xfs_disk t48 300 xfs.img
     ext4_disk t512 600 ext4-512.img
     ext4_disk t200 96 ext4-200.img
+fi
+if [ ! -f bls-xfs-200.img ]; then
+    rm -rf tbls
+    bls_tree tbls 200
+    ext4_disk tbls 32 bls-ext4-200.img
+    xfs_disk tbls 300 bls-xfs-200.img
 fi
 K=$W/t48/boot/vmlinuz
 R=$W/t48/boot/initrd.img
@@ -116,12 +137,16 @@ hyperfine --style basic --warmup 2 --runs 10 --prepare "$CLEAN" --export-json ex
 hyperfine --style basic -N --warmup 2 --runs 20 --export-json list.json \
     -n "xenboot list 200" "$XB list ext4-200.img" \
     -n "pygrub list 200" "$PYGRUB -q -l ext4-200.img" \
+    -n "xenboot list bls ext4" "$XB list bls-ext4-200.img" \
+    -n "xenboot list bls xfs" "$XB list bls-xfs-200.img" \
     >hyperfine-list.txt
 
 # ---- in process (C API) ------------------------------------------------------------
 ./capi_bench ext4.img "$OUT" 10 > capi-ext4.txt
 ./capi_bench xfs.img "$OUT" 10 > capi-xfs.txt
-./capi_bench ext4-200.img "$OUT" 20 > capi-200.txt
+./capi_bench ext4-200.img "$OUT" 50 list > capi-200.txt
+./capi_bench bls-ext4-200.img "$OUT" 50 list > capi-bls-ext4.txt
+./capi_bench bls-xfs-200.img "$OUT" 50 list > capi-bls-xfs.txt
 
 # ---- peak RSS -----------------------------------------------------------------------
 rss() { # rss COMMAND...: peak RSS in KiB
@@ -148,7 +173,7 @@ def means(f):
 def capi(f):
     return {l.split()[0]: (float(l.split()[1]), float(l.split()[2])) for l in open(os.path.join(W, f))}
 e, l = means("extract.json"), means("list.json")
-c4, cx, c200 = capi("capi-ext4.txt"), capi("capi-xfs.txt"), capi("capi-200.txt")
+c4, cx = capi("capi-ext4.txt"), capi("capi-xfs.txt")
 wc = lambda r: (r["mean"] * 1e3, (r["user"] + r["system"]) * 1e3)
 cat, py = wc(e["cat"]), wc(e["pygrub ext4"])
 print("| Open + list + extract, 14 MiB kernel + 48 MiB initrd | wall ms | CPU ms | pygrub / this (wall) | this / cat (wall) |")
@@ -163,13 +188,18 @@ rows += [("C API in-process ext4, to dir", c4["dir"]),
 for n, (w, c) in rows:
     print(f"| {n} | {w:.1f} | {c:.1f} | {py[0] / w:.1f}x | {w / cat[0]:.2f}x |")
 print()
-print("| Listing, grub.cfg with 200 entries on ext4 | wall ms | CPU ms |")
+print("| Listing 200 entries | wall ms | CPU ms |")
 print("|---|---:|---:|")
-for n, k in [("pygrub -l (CLI)", "pygrub list 200"), ("xenboot list (CLI)", "xenboot list 200")]:
+for n, k in [("grub.cfg on ext4: pygrub -l (CLI)", "pygrub list 200"),
+             ("grub.cfg on ext4: xenboot list (CLI)", "xenboot list 200"),
+             ("BLS on ext4: xenboot list (CLI)", "xenboot list bls ext4"),
+             ("BLS on XFS v5: xenboot list (CLI)", "xenboot list bls xfs")]:
     w, c = wc(l[k])
     print(f"| {n} | {w:.1f} | {c:.1f} |")
-w, c = c200["list"]
-print(f"| C API open + list + close (in-process) | {w:.2f} | {c:.2f} |")
+for n, f in [("grub.cfg on ext4", "capi-200.txt"), ("BLS on ext4", "capi-bls-ext4.txt"),
+             ("BLS on XFS v5", "capi-bls-xfs.txt")]:
+    w, c = capi(f)["list"]
+    print(f"| {n}: C API open + list + close (in-process) | {w:.2f} | {c:.2f} |")
 print()
 print("| Peak RSS | KiB |")
 print("|---|---:|")
