@@ -179,31 +179,46 @@ fn split_nvr(s: &str) -> (&str, &str, &str) {
 
 /// blscfg's `bls_cmp`: newer first means `Greater`.
 pub fn bls_cmp(a: &str, b: &str) -> Ordering {
-    let (na, va, ra) = split_nvr(a);
-    let (nb, vb, rb) = split_nvr(b);
-    vercmp(na, nb)
-        .then_with(|| vercmp(va, vb))
-        .then_with(|| vercmp(ra, rb))
+    nvr_cmp(split_nvr(a), split_nvr(b))
+}
+
+/// [`bls_cmp`] on ids already split by [`split_nvr`].
+fn nvr_cmp(a: (&str, &str, &str), b: (&str, &str, &str)) -> Ordering {
+    vercmp(a.0, b.0)
+        .then_with(|| vercmp(a.1, b.1))
+        .then_with(|| vercmp(a.2, b.2))
 }
 
 /// Orders entries as blscfg's insertion does: newest first; an entry comparing
-/// equal to one already there is dropped.
+/// equal to one already there is dropped. (Each id is split once, not at every
+/// comparison: the insertion makes O(n²) of them.)
 pub fn sort_entries(entries: Vec<BlsEntry>) -> Vec<BlsEntry> {
-    let mut out: Vec<BlsEntry> = Vec::new();
-    'next: for e in entries {
-        for (k, have) in out.iter().enumerate() {
-            match bls_cmp(&e.id, &have.id) {
-                Ordering::Equal => continue 'next,
-                Ordering::Greater => {
-                    out.insert(k, e);
-                    continue 'next;
+    let order = {
+        let keys: Vec<(&str, &str, &str)> = entries.iter().map(|e| split_nvr(&e.id)).collect();
+        let mut order: Vec<usize> = Vec::new();
+        'next: for (i, key) in keys.iter().enumerate() {
+            for (k, have) in order.iter().enumerate() {
+                let Some(have) = keys.get(*have) else {
+                    continue;
+                };
+                match nvr_cmp(*key, *have) {
+                    Ordering::Equal => continue 'next,
+                    Ordering::Greater => {
+                        order.insert(k, i);
+                        continue 'next;
+                    }
+                    Ordering::Less => {}
                 }
-                Ordering::Less => {}
             }
+            order.push(i);
         }
-        out.push(e);
-    }
-    out
+        order
+    };
+    let mut slots: Vec<Option<BlsEntry>> = entries.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// blscfg's `expand_val`: `$name` replaced by the variable's value plus a space
