@@ -51,6 +51,8 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::source::SharedSource;
 use inode::Inode;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use superblock::Superblock;
 
@@ -106,7 +108,18 @@ impl Volume {
 pub struct Xfs {
     vol: Volume,
     limits: Limits,
+    /// Directories already read whole: inode → name → inode of its first entry of
+    /// that name (what a lookup walking the blocks in order finds). Listing a BLS
+    /// directory and then opening each of its files would otherwise walk (and
+    /// checksum) the directory once per file.
+    dirs: RefCell<HashMap<u64, HashMap<Vec<u8>, u64>>>,
+    /// Names held by `dirs`, bounded by [`MAX_INDEXED_NAMES`].
+    indexed: std::cell::Cell<usize>,
 }
+
+/// Most directory entries remembered by all of [`Xfs::dirs`] together; lookups in
+/// further directories walk them each time.
+const MAX_INDEXED_NAMES: usize = 1 << 16;
 
 /// Returns the XFS filesystem on `volume` when it has the XFS superblock magic.
 pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Filesystem>>> {
@@ -142,7 +155,36 @@ impl Xfs {
         Ok(Xfs {
             vol,
             limits: limits.clone(),
+            dirs: RefCell::default(),
+            indexed: std::cell::Cell::new(0),
         })
+    }
+
+    /// Finds `name` in directory `dir`: its inode number. The first lookup in a
+    /// directory reads it whole and remembers its names (within
+    /// [`MAX_INDEXED_NAMES`]).
+    fn lookup(&self, dir: &Inode, name: &[u8]) -> Result<Option<u64>> {
+        if let Some(names) = self.dirs.borrow().get(&dir.ino) {
+            return Ok(names.get(name).copied());
+        }
+        let room = MAX_INDEXED_NAMES.saturating_sub(self.indexed.get());
+        let mut names: HashMap<Vec<u8>, u64> = HashMap::new();
+        let mut overflow = false;
+        dir::walk(&self.vol, dir, &mut |e| {
+            if names.len() >= room {
+                overflow = true;
+                return ControlFlow::Break(());
+            }
+            names.entry(e.name.to_vec()).or_insert(e.ino);
+            ControlFlow::Continue(())
+        })?;
+        if overflow {
+            return Ok(dir::lookup(&self.vol, dir, name)?.map(|(ino, _)| ino));
+        }
+        let found = names.get(name).copied();
+        self.indexed.set(self.indexed.get() + names.len());
+        self.dirs.borrow_mut().insert(dir.ino, names);
+        Ok(found)
     }
 
     /// Resolves absolute `path` to its inode, following symlinks on the way and,
@@ -172,7 +214,7 @@ impl Xfs {
                     String::from_utf8_lossy(&name)
                 )));
             }
-            let Some((ino, _)) = dir::lookup(&self.vol, &cur, &name)? else {
+            let Some(ino) = self.lookup(&cur, &name)? else {
                 return Err(Error::not_found(format!(
                     "{path}: no entry {:?}",
                     String::from_utf8_lossy(&name)
