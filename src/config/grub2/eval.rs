@@ -363,7 +363,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Expands words into arguments (`grub_script_arglist_to_argv`).
-    pub(crate) fn expand(&self, words: &[Word]) -> Flow<Vec<String>> {
+    pub(crate) fn expand(&self, words: &[Rc<Word>]) -> Flow<Vec<String>> {
         let max = usize::try_from(self.limits.max_config).unwrap_or(usize::MAX);
         let mut out: Vec<String> = Vec::new();
         for w in words {
@@ -542,7 +542,7 @@ impl<'a> Interp<'a> {
         Ok(0)
     }
 
-    fn exec_simple(&mut self, words: &[Word], block: Option<&parser::Block>) -> Flow<i32> {
+    fn exec_simple(&mut self, words: &[Rc<Word>], block: Option<&parser::Block>) -> Flow<i32> {
         let argv = self.expand(words)?;
         let Some(first) = argv.first() else {
             return Ok(0);

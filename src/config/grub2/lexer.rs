@@ -14,6 +14,7 @@ use nom::character::complete::{char as ch, satisfy};
 use nom::combinator::recognize;
 use nom::sequence::{delimited, pair};
 use nom::IResult;
+use std::rc::Rc;
 
 /// One piece of a word.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,8 +43,9 @@ pub struct Word {
 /// A token kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tok {
-    /// A word (possibly a keyword, see [`Word::plain`]).
-    Word(Word),
+    /// A word (possibly a keyword, see [`Word::plain`]); shared, since the parser
+    /// hands the same word to the command it builds.
+    Word(Rc<Word>),
     /// End of a line.
     Newline,
     /// `;`
@@ -218,7 +220,7 @@ impl Lexer<'_> {
                         continue;
                     }
                     match self.word() {
-                        Ok(w) => self.push(Tok::Word(w), start, line),
+                        Ok(w) => self.push(Tok::Word(Rc::new(w)), start, line),
                         Err(msg) => {
                             // Skip the rest of the line; the parser reports it.
                             let n = self.rest().find('\n').unwrap_or(self.rest().len());

@@ -18,7 +18,7 @@ pub enum Cmd {
     /// A command line: its words and an optional `{ … }` block argument.
     Simple {
         /// The words (the command name first).
-        words: Vec<Word>,
+        words: Vec<Rc<Word>>,
         /// The block argument (`menuentry`, `submenu`).
         block: Option<Block>,
         /// Line where the command starts.
@@ -38,7 +38,7 @@ pub enum Cmd {
         /// The loop variable.
         var: String,
         /// The words iterated over.
-        words: Vec<Word>,
+        words: Vec<Rc<Word>>,
         /// The loop body.
         body: Vec<Cmd>,
     },
@@ -312,13 +312,13 @@ impl<'a> Parser<'a> {
     }
 
     /// `arguments0`: every following word, keywords included.
-    fn arguments(&mut self) -> Vec<Word> {
+    fn arguments(&mut self) -> Vec<Rc<Word>> {
         let mut words = Vec::new();
         while let Some(Token {
             tok: Tok::Word(w), ..
         }) = self.peek()
         {
-            words.push(w.clone());
+            words.push(Rc::clone(w));
             self.pos += 1;
         }
         words
