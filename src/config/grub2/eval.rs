@@ -105,6 +105,15 @@ impl Context {
     }
 }
 
+/// `$?` for an exit status, without allocating for the usual ones.
+fn status_text(ret: i32) -> std::borrow::Cow<'static, str> {
+    match ret {
+        0 => "0".into(),
+        1 => "1".into(),
+        n => n.to_string().into(),
+    }
+}
+
 /// Why evaluation stops early.
 pub(crate) enum Abort {
     /// A bound of [`Limits`] was exceeded.
@@ -251,6 +260,10 @@ impl<'a> Interp<'a> {
         }
         let total_max = max.saturating_mul(ENV_SIZE_FACTOR);
         let ctx = self.ctx();
+        if ctx.vars.get(name).is_some_and(|v| &*v.value == value) {
+            // Unchanged (`$?` after almost every command): nothing to allocate.
+            return Ok(());
+        }
         let old = ctx.vars.get(name).map_or(0, |v| v.value.len() + name.len());
         let bytes = ctx.bytes.saturating_sub(old) + name.len() + value.len();
         if bytes > total_max {
@@ -429,7 +442,7 @@ impl<'a> Interp<'a> {
     /// list).
     pub(crate) fn exec_block(&mut self, cmds: &[Cmd]) -> Flow<i32> {
         let ret = self.exec_list(cmds)?;
-        self.set("?", &ret.to_string())?;
+        self.set("?", &status_text(ret))?;
         Ok(ret)
     }
 
@@ -440,7 +453,7 @@ impl<'a> Interp<'a> {
                 break;
             }
             ret = self.exec_cmd(cmd)?;
-            self.set("?", &ret.to_string())?;
+            self.set("?", &status_text(ret))?;
             if self.function_return {
                 break;
             }
