@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the tests use (real mkfs/partitioning tools, valgrind,
 # dnsmasq and iproute2 for the DHCP tests, libclang for bindgen, the real pygrub and
-# grub-emu as oracles, pytest for the Python binding). Safe to run repeatedly: it only calls apt-get when a tool is missing.
+# grub-emu as oracles, pytest for the Python binding). Safe to run repeatedly: it only
+# calls apt-get when a tool is missing.
 set -eu
 
 need=""

@@ -122,9 +122,10 @@ impl Lease {
 /// Acquires a lease for the guest with MAC address `mac` through `interface` (the
 /// dom0 bridge or NIC on the guest's network).
 ///
-/// Takes the first OFFER whose transaction id and client hardware address match
-/// (anything else, malformed replies included, is ignored), requests it and returns
-/// the ACK's lease. A DHCPNAK, or no answer within the budget, is an
+/// Takes the first OFFER whose transaction id and client hardware address match and
+/// that offers an address and names its server (anything else, malformed replies and
+/// proxyDHCP offers without an address included, is ignored), requests it and
+/// returns the ACK's lease. A DHCPNAK, or no answer within the budget, is an
 /// [`ErrorKind::Network`] error saying what was sent on which interface.
 pub fn acquire(mac: [u8; 6], interface: &str, opts: &DhcpOptions) -> Result<Lease> {
     let who = format!("DHCP for MAC {} on interface {interface}", format_mac(&mac));
@@ -145,7 +146,12 @@ pub fn acquire(mac: [u8; 6], interface: &str, opts: &DhcpOptions) -> Result<Leas
 
     let offer = exchange.run(
         |secs| build_discover(&id, xid, secs),
-        |r| r.message_type == MessageType::Offer && r.server_id.is_some() && r.is_for(xid, &mac),
+        |r| {
+            r.message_type == MessageType::Offer
+                && r.is_for(xid, &mac)
+                && r.server_id.is_some()
+                && !r.yiaddr.is_unspecified()
+        },
     )?;
     let (offer, discovers) = match offer {
         (Some(offer), n) => (offer, n),
@@ -364,6 +370,15 @@ mod tests {
     #[test]
     fn xids_differ() {
         assert_ne!(random_xid(), random_xid());
+    }
+
+    #[test]
+    fn a_missing_interface_is_a_network_error_naming_it() {
+        let err = acquire([2, 0, 0, 0, 0, 1], "xbnosuch0", &DhcpOptions::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("interface xbnosuch0"), "{msg}");
+        assert!(msg.contains("02:00:00:00:00:01"), "{msg}");
     }
 
     #[test]
