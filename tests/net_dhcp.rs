@@ -344,7 +344,7 @@ fn assert_timeout(result: &Value, took: Duration, budget_ms: u64, client_if: &st
     }
     let elapsed = result["elapsed_ms"].as_u64().unwrap();
     assert!(
-        (budget_ms - 100..budget_ms + 500).contains(&elapsed),
+        (budget_ms - 100..budget_ms + 1_000).contains(&elapsed),
         "{elapsed} ms for a {budget_ms} ms budget"
     );
     assert!(took < Duration::from_millis(budget_ms + 5_000), "{took:?}");

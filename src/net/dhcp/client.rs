@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 /// The TFTP port, where [`Lease::tftp_server`] points.
 const TFTP_PORT: u16 = 69;
+/// The shortest wait between two sends of one phase.
+const MIN_RETRANSMIT: Duration = Duration::from_millis(10);
 /// Longest interface name Linux accepts (`IFNAMSIZ` less the NUL).
 const MAX_INTERFACE_NAME: usize = 15;
 
@@ -31,8 +33,8 @@ pub struct DhcpOptions {
     pub uuid: Option<[u8; 16]>,
     /// Total time budget for the whole exchange (default 30 s).
     pub timeout: Duration,
-    /// Wait after the first message of a phase before sending it again (default 1 s);
-    /// each retransmission doubles the wait.
+    /// Wait after the first message of a phase before sending it again (default 1 s,
+    /// at least 10 ms); each retransmission doubles the wait.
     pub first_retransmit: Duration,
     /// The longest wait between retransmissions (default 8 s).
     pub max_retransmit: Duration,
@@ -129,6 +131,10 @@ impl Lease {
 /// [`ErrorKind::Network`] error saying what was sent on which interface.
 pub fn acquire(mac: [u8; 6], interface: &str, opts: &DhcpOptions) -> Result<Lease> {
     let who = format!("DHCP for MAC {} on interface {interface}", format_mac(&mac));
+    let start = Instant::now();
+    let deadline = start.checked_add(opts.timeout).ok_or_else(|| {
+        Error::invalid(format!("DHCP time budget {:?} is too large", opts.timeout))
+    })?;
     let socket = open_socket(interface).map_err(|e| e.context(who.clone()))?;
     let id = ClientIdentity {
         mac,
@@ -138,8 +144,8 @@ pub fn acquire(mac: [u8; 6], interface: &str, opts: &DhcpOptions) -> Result<Leas
     let mut exchange = Exchange {
         socket: &socket,
         opts,
-        start: Instant::now(),
-        deadline: Instant::now() + opts.timeout,
+        start,
+        deadline,
         ignored: 0,
         last_ignored: None,
     };
@@ -212,7 +218,7 @@ impl Exchange<'_> {
     ) -> Result<(Option<Reply>, u32)> {
         let to = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::BROADCAST, SERVER_PORT));
         let mut buf = vec![0u8; MAX_REPLY];
-        let mut wait = self.opts.first_retransmit;
+        let mut wait = self.opts.first_retransmit.max(MIN_RETRANSMIT);
         let mut sent = 0u32;
         while sent < self.opts.max_sends && Instant::now() < self.deadline {
             let secs = u16::try_from(self.start.elapsed().as_secs()).unwrap_or(u16::MAX);
@@ -220,7 +226,9 @@ impl Exchange<'_> {
                 .send_to(&build(secs), to)
                 .map_err(|e| net_error(&format!("sending to {to}"), &e))?;
             sent += 1;
-            let until = (Instant::now() + wait).min(self.deadline);
+            let until = Instant::now()
+                .checked_add(wait)
+                .map_or(self.deadline, |t| t.min(self.deadline));
             while let Some(left) = until.checked_duration_since(Instant::now()) {
                 if left.is_zero() {
                     break;
@@ -379,6 +387,17 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("interface xbnosuch0"), "{msg}");
         assert!(msg.contains("02:00:00:00:00:01"), "{msg}");
+    }
+
+    #[test]
+    fn huge_durations_do_not_panic() {
+        let opts = DhcpOptions {
+            timeout: Duration::MAX,
+            ..DhcpOptions::default()
+        };
+        let err = acquire([2, 0, 0, 0, 0, 1], "lo", &opts).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
+        assert!(err.to_string().contains("too large"), "{err}");
     }
 
     #[test]
