@@ -379,19 +379,22 @@ fn unknown_mac_gets_no_offer_from_a_static_only_server() {
 }
 
 /// Two guests' DHCP at once on one interface: both sockets share port 68 and see
-/// each other's broadcast replies, which each must ignore (another xid and chaddr)
-/// to take its own fixed address.
+/// each other's broadcast replies, which each must ignore (another xid and chaddr).
+/// dnsmasq delays the first guest's offer by 2 s, so the second guest's offer
+/// certainly reaches the first guest while it waits for its own.
 #[test]
 fn two_guests_at_once_each_get_their_own_lease() {
     let mut net = Net::new();
     net.start_dnsmasq(&[
         "--dhcp-range=10.77.0.0,static",
-        &format!("--dhcp-host={GUEST_MAC},10.77.0.42"),
+        &format!("--dhcp-host={GUEST_MAC},set:slow,10.77.0.42"),
         "--dhcp-host=52:54:00:00:00:07,10.77.0.7",
+        "--dhcp-reply-delay=tag:slow,2",
         "--dhcp-option=67,pxelinux.0",
     ]);
-    let first = net.spawn_client(GUEST_MAC, 15_000, 500);
-    let second = net.spawn_client("52:54:00:00:00:07", 15_000, 500);
+    let first = net.spawn_client(GUEST_MAC, 15_000, 5_000);
+    std::thread::sleep(Duration::from_millis(500));
+    let second = net.spawn_client("52:54:00:00:00:07", 15_000, 5_000);
     let first = net.client_result(first);
     let second = net.client_result(second);
     let log = net.dnsmasq_log();
