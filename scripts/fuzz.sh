@@ -119,6 +119,38 @@ open(sys.argv[2], "wb").write(out)
 PY
 fi
 
+# DHCP replies as a server sends them to a PXE client: an OFFER and an ACK with the
+# PXE and pxelinux options, a NAK, and a reply whose options overflow into the file
+# and sname fields (option 52) with a boot file name split in three (RFC 3396).
+mkdir -p "$seeds/dhcp"
+python3 - "$seeds/dhcp" <<'PY'
+import struct, sys
+def opt(code, value):
+    return bytes([code, len(value)]) + value
+def reply(kind, options, sname=b"", file=b"", yiaddr=b"\x0a\x4d\x00\x2a"):
+    head = struct.pack("!BBBBIHH", 2, 1, 6, 0, 0x1234abcd, 0, 0x8000)
+    head += b"\0" * 4 + yiaddr + b"\x0a\x4d\x00\x01" + b"\0" * 4
+    head += bytes.fromhex("5254001234560000000000000000000000")[:16]
+    head += sname.ljust(64, b"\0") + file.ljust(128, b"\0") + b"\x63\x82\x53\x63"
+    return head + opt(53, bytes([kind])) + options + b"\xff"
+common = (opt(54, b"\x0a\x4d\x00\x01") + opt(51, struct.pack("!I", 3600))
+          + opt(58, struct.pack("!I", 1800)) + opt(1, b"\xff\xff\xff\x00")
+          + opt(28, b"\x0a\x4d\x00\xff") + opt(3, b"\x0a\x4d\x00\x01\x0a\x4d\x00\xfe")
+          + opt(66, b"10.77.0.1") + opt(67, b"pxelinux/pxelinux.0")
+          + opt(209, b"pxelinux.cfg/guest") + opt(210, b"/srv/tftp/")
+          + opt(43, b"\x06\x01\x08\xff") + opt(60, b"PXEClient"))
+seeds = {
+    "offer": reply(2, common, b"tftp", b"pxelinux.0"),
+    "ack": reply(5, common, b"", b"pxelinux/pxelinux.0"),
+    "nak": reply(6, opt(54, b"\x0a\x4d\x00\x01") + opt(56, b"address not available"),
+                 yiaddr=b"\0\0\0\0"),
+    "overload": reply(2, opt(54, b"\x0a\x4d\x00\x01") + opt(52, b"\x03") + opt(67, b"pxe"),
+                      sname=opt(67, b"ux.0") + b"\xff", file=opt(67, b"lin") + b"\xff"),
+}
+for name, data in seeds.items():
+    open(sys.argv[1] + "/" + name, "wb").write(data)
+PY
+
 targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
 cd fuzz
 cargo $tc fuzz build -O >/dev/null

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the tests use (real mkfs/partitioning tools, valgrind,
-# libclang for bindgen, the real pygrub and grub-emu as oracles, pytest for the Python
-# binding). Safe to run repeatedly: it only calls apt-get when a tool is missing.
+# dnsmasq and iproute2 for the DHCP tests, libclang for bindgen, the real pygrub and
+# grub-emu as oracles, pytest for the Python binding). Safe to run repeatedly: it only
+# calls apt-get when a tool is missing.
 set -eu
 
 need=""
@@ -26,6 +27,11 @@ check qemu-io qemu-utils
 check /usr/lib/xen-4.17/bin/pygrub xen-utils-4.17
 check grub-emu grub-emu   # the real GRUB 2.06, oracle of tests/grub2_emu.rs
 check script bsdutils     # util-linux `script`: the pty that drives grub-emu
+# The DHCP tests (tests/net_dhcp.rs) run dnsmasq in network namespaces made with
+# `ip netns`. dnsmasq-base is the daemon alone: unlike the dnsmasq package it installs
+# no system service that would start and hold the DHCP and DNS ports.
+check dnsmasq dnsmasq-base
+check ip iproute2
 # The Python binding's tests run with the system python3 (tests/python.rs).
 if ! /usr/bin/python3 -c "import pytest" >/dev/null 2>&1; then need="$need python3-pytest"; fi
 check /usr/bin/time time
