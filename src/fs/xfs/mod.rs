@@ -54,6 +54,7 @@ use inode::Inode;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 use superblock::Superblock;
 
 /// Most entries one directory listing returns.
@@ -115,7 +116,13 @@ pub struct Xfs {
     dirs: RefCell<HashMap<u64, HashMap<Vec<u8>, u64>>>,
     /// Names held by `dirs`, bounded by [`MAX_INDEXED_NAMES`].
     indexed: std::cell::Cell<usize>,
+    /// Inodes already read and checked (each path lookup passes through the root
+    /// and the same few directories), at most [`MAX_CACHED_INODES`].
+    inodes: RefCell<HashMap<u64, Rc<Inode>>>,
 }
+
+/// Most inodes kept by [`Xfs::inodes`].
+const MAX_CACHED_INODES: usize = 4096;
 
 /// Most directory entries remembered by all of [`Xfs::dirs`] together; lookups in
 /// further directories walk them each time.
@@ -157,7 +164,21 @@ impl Xfs {
             limits: limits.clone(),
             dirs: RefCell::default(),
             indexed: std::cell::Cell::new(0),
+            inodes: RefCell::default(),
         })
+    }
+
+    /// Inode `ino`, read and checked once.
+    fn inode(&self, ino: u64) -> Result<Rc<Inode>> {
+        if let Some(i) = self.inodes.borrow().get(&ino) {
+            return Ok(Rc::clone(i));
+        }
+        let i = Rc::new(Inode::read(&self.vol, ino)?);
+        let mut cache = self.inodes.borrow_mut();
+        if cache.len() < MAX_CACHED_INODES {
+            cache.insert(ino, Rc::clone(&i));
+        }
+        Ok(i)
     }
 
     /// Finds `name` in directory `dir`: its inode number. The first lookup in a
@@ -189,7 +210,7 @@ impl Xfs {
 
     /// Resolves absolute `path` to its inode, following symlinks on the way and,
     /// when `follow_last`, at the end.
-    fn resolve(&self, path: &str, follow_last: bool) -> Result<Inode> {
+    fn resolve(&self, path: &str, follow_last: bool) -> Result<Rc<Inode>> {
         if !path.starts_with('/') {
             return Err(Error::invalid(format!("{path:?} is not an absolute path")));
         }
@@ -198,13 +219,13 @@ impl Xfs {
         let mut todo: Vec<Vec<u8>> = Vec::new();
         super::push_components(&mut todo, path.as_bytes(), max_parts, path)?;
         let root = self.vol.sb.rootino;
-        let mut cur = Inode::read(&self.vol, root)?;
+        let mut cur = self.inode(root)?;
         let mut parents: Vec<u64> = Vec::new();
         let mut hops = 0u32;
         while let Some(name) = todo.pop() {
             if name == b".." {
                 if let Some(p) = parents.pop() {
-                    cur = Inode::read(&self.vol, p)?;
+                    cur = self.inode(p)?;
                 }
                 continue;
             }
@@ -220,7 +241,7 @@ impl Xfs {
                     String::from_utf8_lossy(&name)
                 )));
             };
-            let child = Inode::read(&self.vol, ino)?;
+            let child = self.inode(ino)?;
             if child.kind() == FileKind::Symlink && (follow_last || !todo.is_empty()) {
                 hops += 1;
                 if hops > self.limits.max_symlink_hops {
@@ -232,7 +253,7 @@ impl Xfs {
                 let target = symlink::target(&self.vol, &child)?;
                 if target.first() == Some(&b'/') {
                     parents.clear();
-                    cur = Inode::read(&self.vol, root)?;
+                    cur = self.inode(root)?;
                 }
                 super::push_components(&mut todo, &target, max_parts, path)?;
                 continue;
@@ -243,7 +264,7 @@ impl Xfs {
         Ok(cur)
     }
 
-    fn stat_inode(&self, path: &str) -> Result<Inode> {
+    fn stat_inode(&self, path: &str) -> Result<Rc<Inode>> {
         self.resolve(path, true)
             .map_err(|e| e.context(format!("xfs: looking up {path}")))
     }
