@@ -704,3 +704,53 @@ fn warnings_are_bounded_in_number_and_length() {
     assert!(warnings.iter().all(|w| w.as_str().unwrap().len() < 500));
     assert!(r.stdout.len() < 100_000, "{} bytes out", r.stdout.len());
 }
+
+// ---- ISO 9660, qcow2, btrfs ----------------------------------------------------------
+
+/// A Rock Ridge ISO (xorriso) with a kernel, a menu.lst and a root file whose
+/// 250-byte name needs a continuation area; its bytes and the root `CE` entry.
+fn rock_ridge_guest(d: &Path) -> (Vec<u8>, usize) {
+    let tree = d.join("tree");
+    let long = "n".repeat(250);
+    write_tree(
+        &tree,
+        &[
+            ("boot/grub/menu.lst", MENU_LST.as_bytes()),
+            ("boot/vmlinuz", &bytes(1, 64 << 10)),
+            (long.as_str(), b"long"),
+        ],
+    );
+    let img = d.join("good.iso");
+    iso::mkisofs(&["-R"], &tree, &img);
+    let r = list(&img);
+    assert_bounded("Rock Ridge ISO", &r);
+    assert_eq!(
+        entries(&r).len(),
+        1,
+        "the unpatched ISO lists: {}",
+        r.show()
+    );
+    let good = std::fs::read(&img).unwrap();
+    let ce = iso::first_root_ce(&good);
+    (good, ce)
+}
+
+#[test]
+fn iso_continuation_area_loops_are_errors() {
+    let d = scratch();
+    let (good, ce) = rock_ridge_guest(d.path());
+    for (name, make_loop) in [
+        (
+            "ISO CE area continuing into itself",
+            iso::ce_self_loop as fn(&mut [u8], usize),
+        ),
+        ("ISO CE areas continuing into each other", iso::ce_pair_loop),
+    ] {
+        let mut bad = good.clone();
+        make_loop(&mut bad, ce);
+        let img = d.path().join("loop.iso");
+        std::fs::write(&img, &bad).unwrap();
+        let r = list(&img);
+        assert_fails(name, &r, &["continuation"]);
+    }
+}
