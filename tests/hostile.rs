@@ -7,6 +7,7 @@ mod common;
 mod hostile_support;
 
 use common::*;
+use common::{iso, qemu};
 use hostile_support::*;
 use std::path::{Path, PathBuf};
 
@@ -753,4 +754,98 @@ fn iso_continuation_area_loops_are_errors() {
         let r = list(&img);
         assert_fails(name, &r, &["continuation"]);
     }
+}
+
+/// A qcow2 (64 KiB clusters, `extra` options to `qemu-img convert`) of a bare ext4
+/// guest; its path and bytes.
+fn qcow2_guest(d: &Path, extra: &[&str]) -> (PathBuf, Vec<u8>) {
+    let sub = d.join("fs");
+    std::fs::create_dir_all(&sub).unwrap();
+    let raw = ext4(
+        &sub,
+        &[("boot/grub/menu.lst", MENU_LST.as_bytes())],
+        &[],
+        &[],
+    );
+    let img = d.join("guest.qcow2");
+    qemu::convert(&raw, &img, extra);
+    let r = list(&img);
+    assert_bounded("qcow2 guest", &r);
+    assert_eq!(
+        entries(&r).len(),
+        1,
+        "the unpatched qcow2 lists: {}",
+        r.show()
+    );
+    let b = std::fs::read(&img).unwrap();
+    (img, b)
+}
+
+#[test]
+fn qcow2_tables_pointing_at_themselves_or_the_header_are_errors() {
+    let d = scratch();
+    let (img, good) = qcow2_guest(d.path(), &[]);
+    let l1 = qemu::l1_offset(&good);
+    let l2 = qemu::first_l2(&good);
+    let copied = 1u64 << 63;
+    // An L1 or L2 offset of 0 means "unallocated" (zeros), so the header is reached
+    // through a compressed L2 entry (any byte offset) only.
+    let cases: [(&str, usize, u64, &[&str]); 3] = [
+        (
+            "qcow2 L1 entry -> the L1 table",
+            l1,
+            l1 as u64 | copied,
+            &["L2 table", "L1 table"],
+        ),
+        (
+            "qcow2 compressed L2 entry -> the header",
+            l2,
+            1 << 62 | 16,
+            &["compressed", "header cluster"],
+        ),
+        // Guest cluster 0 is the L2 table itself: metadata read as data, once (data
+        // clusters are never read as tables), so the guest has no filesystem.
+        (
+            "qcow2 L2 entry -> its own L2 table",
+            l2,
+            l2 as u64 | copied,
+            &["no known filesystem"],
+        ),
+    ];
+    for (name, at, value, words) in cases {
+        let mut b = good.clone();
+        qemu::put64(&mut b, at, value);
+        std::fs::write(&img, &b).unwrap();
+        let r = list(&img);
+        assert_fails(name, &r, words);
+    }
+}
+
+#[test]
+fn qcow2_compressed_cluster_inflating_past_a_cluster_is_an_error() {
+    let d = scratch();
+    let (img, mut b) = qcow2_guest(d.path(), &["-c"]);
+    let l2 = qemu::first_l2(&b);
+    assert_ne!(
+        qemu::be64(&b, l2) & 1 << 62,
+        0,
+        "guest cluster 0 is compressed"
+    );
+    // 16 MiB of zeros deflate to ~16 KiB: appended, and guest cluster 0 (the ext4
+    // superblock) points at it.
+    let bomb = miniz_oxide::deflate::compress_to_vec(&vec![0u8; 16 << 20], 9);
+    let at = b.len().next_multiple_of(512);
+    b.resize(at, 0);
+    b.extend_from_slice(&bomb);
+    let sectors = bomb.len().div_ceil(512) as u64;
+    // cluster_bits 16: the offset takes bits 0-53, the extra sector count bits 54-61.
+    assert!(sectors <= 256);
+    qemu::put64(&mut b, l2, 1 << 62 | (sectors - 1) << 54 | at as u64);
+    std::fs::write(&img, &b).unwrap();
+    let r = list(&img);
+    assert_fails(
+        "qcow2 16 MiB deflate bomb",
+        &r,
+        &["compressed cluster", "more than one cluster"],
+    );
 }
