@@ -7,7 +7,7 @@ mod common;
 mod hostile_support;
 
 use common::*;
-use common::{iso, qemu};
+use common::{btrfs, iso, qemu};
 use hostile_support::*;
 use std::path::{Path, PathBuf};
 
@@ -848,4 +848,157 @@ fn qcow2_compressed_cluster_inflating_past_a_cluster_is_an_error() {
         &r,
         &["compressed cluster", "more than one cluster"],
     );
+}
+
+#[test]
+fn btrfs_compressed_extent_claiming_a_huge_size_is_bounded() {
+    let d = scratch();
+    let tree = d.path().join("tree");
+    let kernel = bytes(1, 128 << 10);
+    write_tree(
+        &tree,
+        &[
+            ("boot/grub/menu.lst", MENU_LST.as_bytes()),
+            ("boot/vmlinuz", &kernel),
+            ("boot/initrd.img", &bytes(2, 4096)),
+        ],
+    );
+    let img = d.path().join("btrfs.img");
+    btrfs::mkfs(&tree, &["-m", "dup"], &img);
+    let r = extract(d.path(), &img, &[]);
+    assert_bounded("btrfs guest", &r);
+    assert_eq!(r.status, Some(0), "the unpatched image boots: {}", r.show());
+    std::fs::remove_dir_all(d.path().join("out")).unwrap();
+    let (ino, bytenr) = btrfs::fs_tree_files(&img)["vmlinuz"];
+    assert_ne!(bytenr, 0, "the kernel is a regular extent");
+    // The kernel's 128 KiB extent now holds a zlib stream of 64 MiB of zeros, and
+    // its item says zlib with ram_bytes 2^40.
+    let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 64 << 20], 9);
+    assert!(bomb.len() < 128 << 10);
+    for phys in btrfs::physical_copies(&img, bytenr) {
+        btrfs::write_at(&img, phys, &bomb);
+    }
+    let leaf = btrfs::fs_tree_leaf(&img, &format!("({ino} EXTENT_DATA 0)"));
+    btrfs::patch_leaf(&img, leaf, |node| {
+        let at = btrfs::extent_item(node, bytenr);
+        node[at - 4] = 1; // zlib
+        node[at - 12..at - 4].copy_from_slice(&(1u64 << 40).to_le_bytes()); // ram_bytes
+    });
+    // lambutter caps an inflated extent at 16 MiB: the stream overruns it.
+    let r = extract(d.path(), &img, &[]);
+    assert_fails(
+        "btrfs zlib extent of ram_bytes 2^40 inflating to 64 MiB",
+        &r,
+        &["/boot/vmlinuz", "compressed extent"],
+    );
+}
+
+/// An ext4 guest (64 MiB, 8192 inodes) with the kernel, an initrd, `config` at
+/// `config_path` and `n` BLS entries in `/boot/loader/entries/` (versions 6.0.0
+/// up, kernel paths starting with `prefix`), in a directory without an htree index
+/// (as `mke2fs -d` writes it).
+fn bls_guest(d: &Path, config_path: &str, config: &str, prefix: &str, n: usize) -> PathBuf {
+    let tree = d.join("tree");
+    write_tree(
+        &tree,
+        &[
+            ("boot/vmlinuz", &bytes(1, 4096)),
+            ("boot/initrd.img", &bytes(2, 4096)),
+            (config_path, config.as_bytes()),
+        ],
+    );
+    let entries = tree.join("boot/loader/entries");
+    std::fs::create_dir_all(&entries).unwrap();
+    for i in 0..n {
+        let text = format!(
+            "title Fedora 6.{i}.0\nversion 6.{i}.0-1.fc40.x86_64\nlinux {prefix}/vmlinuz\n\
+             initrd {prefix}/initrd.img\noptions root=/dev/xvda1 ro $extra\n"
+        );
+        let name = format!("0123456789abcdef-6.{i}.0-1.fc40.x86_64.conf");
+        std::fs::write(entries.join(name), text).unwrap();
+    }
+    let img = d.join("fs.img");
+    run(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-N",
+            "8192",
+            "-d",
+            s(&tree),
+            s(&img),
+            "64M",
+        ],
+    );
+    img
+}
+
+/// The minor versions of the listed entries' titles (`Fedora 6.N.0`).
+fn bls_versions(r: &Run) -> Vec<u64> {
+    entries(r)
+        .iter()
+        .map(|x| {
+            let t = x["title"].as_str().unwrap();
+            t.split('.').nth(1).unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn bls_directories_of_thousands_of_entries_are_bounded() {
+    let max = xenboot::Limits::default().max_entries;
+    let budget = xenboot::limits::BLS_LOOKUP_BUDGET;
+    for (name, path, config, prefix) in [
+        (
+            "grub.cfg blscfg",
+            "boot/grub/grub.cfg",
+            "set extra=quiet\nblscfg\n",
+            "/boot",
+        ),
+        (
+            "systemd-boot loader.conf",
+            "boot/loader/loader.conf",
+            "timeout 3\n",
+            "",
+        ),
+    ] {
+        // 300 entries are all read; of max_entries + 1000 the listing is cut at
+        // max_entries and only the newest of those that the lookup budget affords
+        // are read, with a warning.
+        for n in [300, max + 1000] {
+            let name = format!("{name} over {n} BLS entries");
+            let d = scratch();
+            let img = bls_guest(d.path(), path, config, prefix, n);
+            let r = list(&img);
+            assert_bounded(&name, &r);
+            assert_eq!(r.status, Some(0), "{name}: {}", r.show());
+            let versions = bls_versions(&r);
+            assert!(
+                versions.windows(2).all(|w| w[0] > w[1]),
+                "{name}: newest first"
+            );
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            let kernel = v["entries"][0]["kernel"].as_str().unwrap_or_default();
+            assert!(kernel.ends_with("/boot/vmlinuz"), "{name}: {kernel}");
+            let warned = v["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("BLS entries were not read"));
+            if n == 300 {
+                assert_eq!(versions, (0..300).rev().collect::<Vec<u64>>(), "{name}");
+                assert!(!warned, "{name}");
+            } else {
+                let read = versions.len();
+                assert!(
+                    (budget / (n + 2)..=budget / n).contains(&read),
+                    "{name}: {read} entries read"
+                );
+                assert!(warned, "{name}: {}", r.show());
+            }
+        }
+    }
 }

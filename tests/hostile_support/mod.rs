@@ -104,11 +104,12 @@ pub fn baseline_kib() -> u64 {
 /// die of a signal; prints its figures.
 pub fn assert_bounded(name: &str, r: &Run) {
     eprintln!(
-        "hostile {name}: status {:?} in {:.3} s, peak RSS {} KiB (baseline {} KiB)",
+        "hostile {name}: status {:?} in {:.3} s, peak RSS {} KiB (baseline {} KiB); {}",
         r.status,
         r.wall.as_secs_f64(),
         r.rss_kib,
-        baseline_kib()
+        baseline_kib(),
+        r.stderr.lines().last().unwrap_or("no message")
     );
     assert!(
         matches!(r.status, Some(0..=2)),
