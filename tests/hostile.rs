@@ -553,16 +553,25 @@ fn syslinux_include_cycle_is_bounded() {
 /// An XFS v5 image (mkfs.xfs -p) with the kernel and a grub.cfg, changed by
 /// `xfs_db -x` commands (which recompute the CRCs, so the corruption is semantic).
 fn xfs_guest(d: &Path, xfs_db_cmds: &[&str]) -> PathBuf {
+    let img = xfs_image(d, "menuentry 'L' { linux /boot/vmlinuz ro }\n", "");
+    xfs_db(&img, xfs_db_cmds);
+    img
+}
+
+/// An XFS v5 image (mkfs.xfs -p) with `/boot/vmlinuz`, `/boot/grub/grub.cfg`
+/// holding `grub_cfg`, and `grub_proto` (mkfs.xfs prototype lines) in
+/// `/boot/grub`.
+fn xfs_image(d: &Path, grub_cfg: &str, grub_proto: &str) -> PathBuf {
     let host = d.join("host");
     write_tree(
         &host,
         &[
             ("vmlinuz", &bytes(1, 100_000)),
-            ("grub.cfg", b"menuentry 'L' { linux /boot/vmlinuz ro }\n"),
+            ("grub.cfg", grub_cfg.as_bytes()),
         ],
     );
     let proto = format!(
-        "t\n0 0\nd--755 0 0\nboot d--755 0 0\nvmlinuz ---644 0 0 {}\ngrub d--755 0 0\ngrub.cfg ---644 0 0 {}\n$\n$\n$\n",
+        "t\n0 0\nd--755 0 0\nboot d--755 0 0\nvmlinuz ---644 0 0 {}\ngrub d--755 0 0\ngrub.cfg ---644 0 0 {}\n{grub_proto}$\n$\n$\n",
         s(&host.join("vmlinuz")),
         s(&host.join("grub.cfg"))
     );
@@ -573,30 +582,36 @@ fn xfs_guest(d: &Path, xfs_db_cmds: &[&str]) -> PathBuf {
         .unwrap()
         .set_len(300 << 20)
         .unwrap();
+    xfs_tool("mkfs.xfs", &["-q", "-f", "-p", s(&pf), s(&img)]);
+    img
+}
+
+/// Runs `xfs_db -x -c CMD… IMAGE`; returns its output.
+fn xfs_db(img: &Path, cmds: &[&str]) -> String {
     let mut args: Vec<&str> = vec!["-x"];
-    for c in xfs_db_cmds {
+    for c in cmds {
         args.extend(["-c", c]);
     }
-    args.push(s(&img));
-    for (cmd, args) in [
-        ("mkfs.xfs", vec!["-q", "-f", "-p", s(&pf), s(&img)]),
-        ("xfs_db", args),
-    ] {
-        let out = std::process::Command::new(cmd)
-            .args(&args)
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .env("TEST_DIR", "/nonexistent")
-            .env("TEST_DEV", "/nonexistent")
-            .env("QA_CHECK_FS", "1")
-            .output()
-            .expect("xfsprogs is needed");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success() && !err.contains("error"),
-            "{cmd}: {err}"
-        );
-    }
-    img
+    args.push(s(img));
+    xfs_tool("xfs_db", &args)
+}
+
+/// Runs an xfsprogs tool, asserting it succeeded without an error message.
+fn xfs_tool(cmd: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("TEST_DIR", "/nonexistent")
+        .env("TEST_DEV", "/nonexistent")
+        .env("QA_CHECK_FS", "1")
+        .output()
+        .expect("xfsprogs is needed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !err.contains("error"),
+        "{cmd}: {err}"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -1001,4 +1016,51 @@ fn bls_directories_of_thousands_of_entries_are_bounded() {
             }
         }
     }
+}
+
+#[test]
+fn xfs_directory_cycle_is_bounded() {
+    let d = scratch();
+    // /boot/grub/up is made a second link to /boot (its short-form entry's inode
+    // number rewritten): a cycle through the tree.
+    let looped = format!("/boot{}/vmlinuz", "/grub/up".repeat(300));
+    let ok = format!("/boot{}/vmlinuz", "/grub/up".repeat(5));
+    let cfg = format!(
+        "set default=0\nmenuentry loop {{ linux {looped} }}\nmenuentry ok {{ linux {ok} }}\n"
+    );
+    let img = xfs_image(d.path(), &cfg, "up d--755 0 0\n$\n");
+    let boot = xfs_db(&img, &["path /boot", "inode"]);
+    let boot: u64 = boot
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no inode number in {boot:?}"));
+    let grub = xfs_db(&img, &["path /boot/grub", "print"]);
+    assert!(
+        grub.contains("u3.sfdir3.list[1].name = \"up\""),
+        "/boot/grub is short-form with up second: {grub}"
+    );
+    xfs_db(
+        &img,
+        &[
+            "path /boot/grub",
+            &format!("write u3.sfdir3.list[1].inumber.i4 {boot}"),
+        ],
+    );
+    let r = list(&img);
+    assert_bounded("XFS directory cycle, list", &r);
+    assert_eq!(entries(&r).len(), 2, "{}", r.show());
+    let r = extract(d.path(), &img, &["--ramdisk", ""]);
+    assert_fails(
+        "XFS directory cycle, 600-component path",
+        &r,
+        &["component"],
+    );
+    let r = extract(d.path(), &img, &["--entry", "1", "--ramdisk", ""]);
+    assert_bounded("XFS directory cycle, 10-component path", &r);
+    assert_eq!(r.status, Some(0), "{}", r.show());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let got = std::fs::read(v["kernel"].as_str().unwrap()).unwrap();
+    assert_eq!(got, bytes(1, 100_000), "the cycle leads back to the kernel");
 }

@@ -109,7 +109,13 @@ pub fn assert_bounded(name: &str, r: &Run) {
         r.wall.as_secs_f64(),
         r.rss_kib,
         baseline_kib(),
-        r.stderr.lines().last().unwrap_or("no message")
+        r.stderr
+            .lines()
+            .last()
+            .unwrap_or("no message")
+            .chars()
+            .take(160)
+            .collect::<String>()
     );
     assert!(
         matches!(r.status, Some(0..=2)),
