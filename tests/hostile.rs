@@ -1,8 +1,10 @@
-//! Hostile guests: images made by the real tools (`mke2fs -d`, `mkfs.vfat`, `sfdisk`)
-//! then corrupted (`debugfs -w`, byte patches), and crafted configurations. Each runs
-//! through the `xenboot` binary in a child process and must end in a clear error (or
-//! a sane result) within the time bound, at most 64 MiB above the baseline RSS, and
-//! without a panic (see `tests/hostile_support/mod.rs` for the bounds).
+//! Hostile guests: images made by the real tools (`mke2fs -d`, `mkfs.vfat`, `sfdisk`,
+//! `xorriso`, `qemu-img`, `mkfs.btrfs`, `mkfs.xfs`) then corrupted (`debugfs -w`,
+//! `xfs_db -x`, byte patches through the builders of `tests/common/`), and crafted
+//! configurations. Each runs through the `xenboot` binary in a child process and
+//! must end in a clear error (or a sane result) within the time bound, at most
+//! 64 MiB above the baseline RSS, and without a panic (see
+//! `tests/hostile_support/mod.rs` for the bounds).
 mod common;
 mod hostile_support;
 
