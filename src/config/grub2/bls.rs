@@ -590,6 +590,46 @@ mod tests {
     }
 
     #[test]
+    fn binary_insertion_orders_as_blscfg_linear_insertion() {
+        // blscfg's own insertion: before the first entry the new one is newer than;
+        // dropped when equal to one already there.
+        fn linear(ids: &[String]) -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            'next: for id in ids {
+                for (k, have) in out.iter().enumerate() {
+                    match bls_cmp(id, have) {
+                        Ordering::Equal => continue 'next,
+                        Ordering::Greater => {
+                            out.insert(k, id.clone());
+                            continue 'next;
+                        }
+                        Ordering::Less => {}
+                    }
+                }
+                out.push(id.clone());
+            }
+            out
+        }
+        let parts = [
+            "0", "5", "10", "6.1", "6.10", "6.9~rc1", "6.9", "6.9+git", "a", "fc40",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut ids = Vec::new();
+        for _ in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let p = |i: u64| parts[(x >> i) as usize % parts.len()];
+            ids.push(format!("m-{}-{}.{}.x86_64", p(3), p(11), p(23)));
+        }
+        ids.push("m-0-rescue".to_string());
+        let entries = ids.iter().map(|i| parse_entry(i, "")).collect();
+        let sorted: Vec<String> = sort_entries(entries).into_iter().map(|e| e.id).collect();
+        assert_eq!(sorted, linear(&ids));
+        assert!(sorted.len() < ids.len(), "duplicates were dropped");
+    }
+
+    #[test]
     fn entries_parse_like_blscfg() {
         let e = parse_entry(
             "x",
