@@ -52,6 +52,26 @@ seed_configs grub_legacy \( -name 'grub.[0-9]*' -o -name 'menu.lst' -o -name 'gr
 seed_configs syslinux \( -name '*linux*' -o -name '*.cfg' \)
 seed_configs lilo -name 'lilo*'
 seed_configs select -name '*.cfg'
+seed_configs grubenv -name '*grubenv*'
+# bls: loader.conf, then per entry NUL, its name without .conf, a newline, its text
+# (fuzz/fuzz_targets/bls.rs): one seed per entries directory, one per entry file.
+mkdir -p "$seeds/bls"
+if [ -d "$corpus_src" ]; then
+    find "$corpus_src" -type d -name entries | sort | while read -r d; do
+        out="$seeds/bls/$(echo "$d" | md5sum | cut -c1-16)"
+        if [ -f "$d/../loader.conf" ]; then cat "$d/../loader.conf"; fi > "$out"
+        for f in "$d"/*.conf; do
+            printf '\0%s\n' "$(basename "$f" .conf)" >> "$out"
+            cat "$f" >> "$out"
+            printf '\0%s\n' "$(basename "$f" .conf)" > "$out.$(basename "$f" | md5sum | cut -c1-8)"
+            cat "$f" >> "$out.$(basename "$f" | md5sum | cut -c1-8)"
+        done
+    done
+    find "$corpus_src" -path '*bls*' -name '*.conf' ! -path '*/entries/*' | while read -r f; do
+        printf '\0%s\n' "$(basename "$f" .conf)" > "$seeds/bls/$(echo "$f" | md5sum | cut -c1-16)"
+        cat "$f" >> "$seeds/bls/$(echo "$f" | md5sum | cut -c1-16)"
+    done
+fi
 
 # Small real images for the partition and filesystem targets.
 mkdir -p "$seeds/partitions" "$seeds/filesystem" "$tmp/tree/boot/grub"

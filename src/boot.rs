@@ -236,10 +236,26 @@ impl Boot {
                 continue;
             };
             let mut missing = Vec::new();
+            let mut broken: Vec<String> = Vec::new();
             for path in CONFIG_PATHS {
-                if !fs::is_file(fs, path) {
-                    missing.push(*path);
-                    continue;
+                match fs.stat(path) {
+                    Ok(st) if st.kind == fs::FileKind::File => {}
+                    // Corrupt or looping metadata on the way to the file: say so
+                    // (once per distinct problem) rather than "none of".
+                    Err(e) if matches!(e.kind(), ErrorKind::Corrupt | ErrorKind::Limit) => {
+                        let problem = e.to_string();
+                        if !broken.contains(&problem) {
+                            self.tried
+                                .push(format!("{desc}: {} looking up {path}: {e}", fs.kind()));
+                            parse_errors.push(e.context(format!("{desc} looking up {path}")));
+                            broken.push(problem);
+                        }
+                        continue;
+                    }
+                    _ => {
+                        missing.push(*path);
+                        continue;
+                    }
                 }
                 let Some(language) = Language::from_path(path) else {
                     continue;

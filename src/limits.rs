@@ -65,3 +65,10 @@ pub const QCOW2_MAX_BACKING_DEPTH: u32 = 8;
 
 /// Memory for cached qcow2 L2 tables, per image (4 MiB; at least two tables).
 pub const QCOW2_CACHE_BYTES: u64 = 4 << 20;
+
+/// Most directory entries the name lookups of BLS snippet files may scan in one
+/// `blscfg` or systemd-boot listing (262,144). Without a directory index (ext4
+/// without htree) reading each of n snippets by name scans the directory, n × n in
+/// all: a directory of n entries has its newest 262,144 / n snippets read (every
+/// snippet up to 512).
+pub const BLS_LOOKUP_BUDGET: usize = 1 << 18;

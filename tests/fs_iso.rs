@@ -5,6 +5,7 @@
 //! and label against `blkid`, and corrupted images that must fail cleanly.
 mod common;
 
+use common::iso::mkisofs;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,14 +16,6 @@ use xenboot::source::{FileSource, MemSource, SharedSource};
 use xenboot::{Boot, ErrorKind, Limits, Options};
 
 const SECTOR: usize = 2048;
-
-/// Runs `xorriso -as mkisofs ARGS -o OUT TREE`.
-fn mkisofs(args: &[&str], tree: &Path, out: &Path) {
-    let mut all: Vec<&str> = vec!["-as", "mkisofs", "-quiet"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["-o", out.to_str().unwrap(), tree.to_str().unwrap()]);
-    run("xorriso", &all);
-}
 
 fn open_fs(img: &Path) -> Box<dyn Filesystem> {
     let src: SharedSource = Arc::new(FileSource::open(img).unwrap());
@@ -594,19 +587,6 @@ fn walk(fs: &dyn Filesystem, dir: &str, depth: usize) {
     }
 }
 
-/// The SUSP entries (signature, offset in the image) of the record at `off`.
-fn susp_entries(img: &[u8], off: usize) -> Vec<([u8; 2], usize)> {
-    let len = img[off] as usize;
-    let nlen = img[off + 32] as usize;
-    let mut at = off + 33 + nlen + (1 - nlen % 2);
-    let mut out = Vec::new();
-    while at + 4 <= off + len && img[at + 2] >= 4 {
-        out.push(([img[at], img[at + 1]], at));
-        at += img[at + 2] as usize;
-    }
-    out
-}
-
 #[test]
 fn rock_ridge_continuation_loops_are_bounded() {
     // A 250-byte Rock Ridge name does not fit in the record: xorriso writes a CE.
@@ -624,31 +604,19 @@ fn rock_ridge_continuation_loops_are_bounded() {
     .unwrap()
     .unwrap();
     assert_eq!(read(fs.as_ref(), &format!("/{long}")), b"long");
-    let root_lba = u32::from_le_bytes(good[16 * SECTOR + 158..][..4].try_into().unwrap()) as usize;
-    let mut off = root_lba * SECTOR;
-    let ce = loop {
-        assert!(good[off] != 0, "no record with a CE entry");
-        if let Some(&(_, at)) = susp_entries(&good, off).iter().find(|e| &e.0 == b"CE") {
-            if good[off + 33] != 0 {
-                break at;
-            }
-        }
-        off += good[off] as usize;
-    };
-    let block = u32::from_le_bytes(good[ce + 4..ce + 8].try_into().unwrap());
-    let offset = u32::from_le_bytes(good[ce + 12..ce + 16].try_into().unwrap());
-    let area = block as usize * SECTOR + offset as usize;
-    // The continuation area continues into itself.
-    let mut looped = good.clone();
-    looped[area..area + 28].copy_from_slice(&good[ce..ce + 28]);
-    looped[area + 20..area + 24].copy_from_slice(&28u32.to_le_bytes());
-    let fs = fs::probe(
-        Arc::new(MemSource::new(looped)) as SharedSource,
-        &Limits::default(),
-    )
-    .unwrap()
-    .unwrap();
-    assert_eq!(fs.read_dir("/").unwrap_err().kind(), ErrorKind::Limit);
+    let ce = iso::first_root_ce(&good);
+    // The continuation area continues into itself; two areas into each other.
+    for make_loop in [iso::ce_self_loop, iso::ce_pair_loop] {
+        let mut looped = good.clone();
+        make_loop(&mut looped, ce);
+        let fs = fs::probe(
+            Arc::new(MemSource::new(looped)) as SharedSource,
+            &Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(fs.read_dir("/").unwrap_err().kind(), ErrorKind::Limit);
+    }
     // A continuation area beyond the image.
     let mut beyond = good.clone();
     beyond[ce + 4..ce + 8].copy_from_slice(&0x00ff_ffffu32.to_le_bytes());

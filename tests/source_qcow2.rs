@@ -5,6 +5,7 @@
 //! are compared with `qemu-img convert -O raw`.
 mod common;
 
+use common::qemu::*;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,25 +59,6 @@ fn guest(dir: &Path) -> Guest {
         initrd,
         tail,
     }
-}
-
-fn qemu_img(args: &[&str]) {
-    run("qemu-img", args);
-}
-
-fn qemu_io(image: &Path, cmd: &str) {
-    run(
-        "qemu-io",
-        &["-f", "qcow2", "-c", cmd, image.to_str().unwrap()],
-    );
-}
-
-/// `qemu-img convert -O qcow2 [extra…] raw out`.
-fn convert(raw: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec!["convert", "-f", "raw", "-O", "qcow2"];
-    args.extend_from_slice(extra);
-    args.extend([raw.to_str().unwrap(), out.to_str().unwrap()]);
-    qemu_img(&args);
 }
 
 fn open_with(image: &Path, allow_backing_file: bool) -> xenboot::Result<Boot> {
@@ -467,26 +449,6 @@ fn backing_loop_ends_at_the_depth_bound() {
     let file = Arc::new(FileSource::open(&b).unwrap());
     let e = Qcow2Source::open(file, Some(&b), Backing::from_flag(true)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Limit, "{e}");
-}
-
-/// A small v3 image with data in its first cluster, as bytes to patch.
-fn small_image(dir: &Path, extra: &[&str]) -> (PathBuf, Vec<u8>) {
-    let img = dir.join("s.qcow2");
-    let mut args = vec!["create", "-q", "-f", "qcow2"];
-    args.extend_from_slice(extra);
-    args.extend([img.to_str().unwrap(), "1M"]);
-    qemu_img(&args);
-    qemu_io(&img, "write -P 0x77 0 64K");
-    let bytes = std::fs::read(&img).unwrap();
-    (img, bytes)
-}
-
-fn be64(b: &[u8], at: usize) -> u64 {
-    u64::from_be_bytes(b[at..at + 8].try_into().unwrap())
-}
-
-fn put64(b: &mut [u8], at: usize, v: u64) {
-    b[at..at + 8].copy_from_slice(&v.to_be_bytes());
 }
 
 /// Opens patched image bytes and reads the whole virtual disk.

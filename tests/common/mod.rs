@@ -3,6 +3,10 @@
 //! the tool fails, so a broken image never passes silently.
 #![allow(dead_code)]
 
+pub mod btrfs;
+pub mod iso;
+pub mod qemu;
+
 use std::fs;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
