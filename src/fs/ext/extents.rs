@@ -3,6 +3,7 @@
 //! unwritten extents); anything else is `None`.
 
 use super::layout::{le16, le32, Inode, Layout};
+use crate::fs::crc32c;
 use crate::source::ByteSource;
 
 /// Magic number of every extent tree node header.
@@ -33,6 +34,7 @@ pub(super) fn map(layout: &Layout, vol: &dyn ByteSource, inode: &Inode) -> Optio
         layout,
         vol,
         size: inode.size,
+        csum_seed: inode.csum_seed,
         covered: 0,
         next_block: 0,
         nodes: 0,
@@ -47,6 +49,8 @@ struct Mapper<'a> {
     layout: &'a Layout,
     vol: &'a dyn ByteSource,
     size: u64,
+    /// The inode's checksum seed, with metadata_csum: tree blocks must match it.
+    csum_seed: Option<u32>,
     /// Bytes of the file mapped so far.
     covered: u64,
     /// The logical block the next extent must start at.
@@ -87,10 +91,23 @@ impl Mapper<'_> {
                 let at = self.layout.blocks_at(child, 1)?;
                 let mut block = vec![0u8; usize::try_from(self.layout.block_size).ok()?];
                 self.vol.read_at(at, &mut block).ok()?;
+                self.check_sum(&block)?;
                 self.node(&block, Some(here - 1))?;
             }
         }
         Some(())
+    }
+
+    /// With metadata_csum, checks a tree block's CRC-32C (in the 4 bytes after its
+    /// `max` entries), as `ext4-view` does before it reads the block.
+    fn check_sum(&self, block: &[u8]) -> Option<()> {
+        let Some(seed) = self.csum_seed else {
+            return Some(());
+        };
+        let tail = ENTRY.checked_mul(usize::from(le16(block, 4)).checked_add(1)?)?;
+        let stored = le32(block.get(tail..)?, 0);
+        (block.len() >= tail.checked_add(4)? && crc32c::update(seed, block.get(..tail)?) == stored)
+            .then_some(())
     }
 
     /// Adds one leaf entry, which must continue the file where the last one ended.

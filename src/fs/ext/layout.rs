@@ -4,6 +4,7 @@
 //! doubt is `None`, and the caller then streams through `ext4-view`.
 
 use super::Superblock;
+use crate::fs::crc32c;
 use crate::source::ByteSource;
 
 /// Incompatible features this reader understands: filetype, extents, 64bit,
@@ -20,6 +21,10 @@ const INCOMPAT_64BIT: u32 = 0x80;
 /// Any other (bigalloc, …) makes [`Layout::parse`] refuse the volume.
 const RO_COMPAT_KNOWN: u32 =
     0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x100 | 0x400 | 0x1000 | 0x2000 | 0x8000 | 0x10000;
+/// The metadata_csum feature (extent blocks carry a CRC-32C).
+const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
+/// The csum_seed feature (the checksum seed is stored, not derived from the UUID).
+const INCOMPAT_CSUM_SEED: u32 = 0x2000;
 /// Group descriptor flag: the group's inode table is not initialised.
 const BG_INODE_UNINIT: u16 = 0x1;
 /// Bytes of an inode this reader looks at (the 128-byte base inode).
@@ -37,6 +42,8 @@ pub(super) struct Layout {
     inodes_per_group: u64,
     inode_size: u64,
     desc_size: u64,
+    /// The checksum seed of the filesystem, with metadata_csum.
+    csum_seed: Option<u32>,
 }
 
 /// The fields of an inode that block mapping needs.
@@ -49,6 +56,8 @@ pub(super) struct Inode {
     pub flags: u32,
     /// `i_block`: the root of the extent tree for extent-mapped inodes.
     pub root: [u8; 60],
+    /// The seed of this inode's metadata checksums, with metadata_csum.
+    pub csum_seed: Option<u32>,
 }
 
 /// Reads a little-endian `u16` at `off` of `b` (0 when out of range).
@@ -110,6 +119,13 @@ impl Layout {
             return None;
         }
         let groups = (blocks - first_data_block).div_ceil(blocks_per_group);
+        let csum_seed = (sb.u32(0x64) & RO_COMPAT_METADATA_CSUM != 0).then(|| {
+            if incompat & INCOMPAT_CSUM_SEED != 0 {
+                sb.u32(0x270)
+            } else {
+                crc32c::update(!0, sb.0.get(0x68..0x78).unwrap_or_default())
+            }
+        });
         Some(Layout {
             block_size,
             blocks,
@@ -119,6 +135,7 @@ impl Layout {
             inodes_per_group,
             inode_size,
             desc_size,
+            csum_seed,
         })
     }
 
@@ -171,6 +188,10 @@ impl Layout {
             size: u64::from(le32(&raw, 0x4)) | u64::from(le32(&raw, 0x6C)) << 32,
             flags: le32(&raw, 0x20),
             root,
+            csum_seed: self.csum_seed.map(|seed| {
+                let seed = crc32c::update(seed, &u32::try_from(ino).unwrap_or(0).to_le_bytes());
+                crc32c::update(seed, raw.get(0x64..0x68).unwrap_or_default())
+            }),
         })
     }
 }
