@@ -132,3 +132,112 @@ impl Mapper<'_> {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::ext::Superblock;
+    use crate::source::MemSource;
+
+    /// A 64-block filesystem of 1 KiB blocks.
+    fn layout() -> Layout {
+        let mut sb = [0u8; 1024];
+        let mut put = |off: usize, v: u32| sb[off..off + 4].copy_from_slice(&v.to_le_bytes());
+        put(0x0, 16); // inodes
+        put(0x4, 64); // blocks
+        put(0x14, 1); // first data block
+        put(0x20, 8192); // blocks per group
+        put(0x28, 16); // inodes per group
+        put(0x4C, 1); // dynamic revision
+        put(0x58, 128); // inode size
+        put(0x60, 0x2 | 0x40); // filetype, extents
+        Layout::parse(&Superblock(sb), 64 << 10).unwrap()
+    }
+
+    /// A node: header then `(first, a, b)` entries (leaf: block, len, start;
+    /// index: block, child, unused), in a buffer of `size` bytes.
+    fn node(size: usize, depth: u16, entries: &[(u32, u32, u32)]) -> Vec<u8> {
+        let mut b = vec![0u8; size];
+        let max = ((size - ENTRY) / ENTRY) as u16;
+        b[0..2].copy_from_slice(&EXTENT_MAGIC.to_le_bytes());
+        b[2..4].copy_from_slice(&(entries.len() as u16).to_le_bytes());
+        b[4..6].copy_from_slice(&max.to_le_bytes());
+        b[6..8].copy_from_slice(&depth.to_le_bytes());
+        for (i, &(first, a, c)) in entries.iter().enumerate() {
+            let e = ENTRY * (i + 1);
+            b[e..e + 4].copy_from_slice(&first.to_le_bytes());
+            if depth == 0 {
+                b[e + 4..e + 6].copy_from_slice(&(a as u16).to_le_bytes());
+                b[e + 8..e + 12].copy_from_slice(&c.to_le_bytes());
+            } else {
+                b[e + 4..e + 8].copy_from_slice(&a.to_le_bytes());
+            }
+        }
+        b
+    }
+
+    fn inode(size: u64, root: Vec<u8>) -> Inode {
+        Inode {
+            mode: 0x8000,
+            size,
+            flags: EXTENTS_FL,
+            root: root.try_into().unwrap(),
+            csum_seed: None,
+        }
+    }
+
+    /// Maps `size` bytes under `root`, with `blocks` placed in the volume.
+    fn run(size: u64, root: Vec<u8>, blocks: &[(u64, Vec<u8>)]) -> Option<Vec<(u64, u64)>> {
+        let mut vol = vec![0u8; 64 << 10];
+        for (at, b) in blocks {
+            vol[(*at as usize) << 10..][..b.len()].copy_from_slice(b);
+        }
+        map(&layout(), &MemSource::new(vol), &inode(size, root))
+    }
+
+    #[test]
+    fn maps_and_merges_leaf_extents() {
+        let root = node(60, 0, &[(0, 2, 10), (2, 1, 12), (3, 2, 20)]);
+        assert_eq!(
+            run(4500, root, &[]),
+            Some(vec![(10 << 10, 3 << 10), (20 << 10, 1428)])
+        );
+        assert_eq!(run(0, node(60, 0, &[]), &[]), Some(vec![]));
+    }
+
+    #[test]
+    fn follows_index_blocks() {
+        let root = node(60, 1, &[(0, 30, 0), (2, 31, 0)]);
+        let leaves = [
+            (30, node(1024, 0, &[(0, 2, 10)])),
+            (31, node(1024, 0, &[(2, 1, 40)])),
+        ];
+        assert_eq!(
+            run(3000, root, &leaves),
+            Some(vec![(10 << 10, 2 << 10), (40 << 10, 952)])
+        );
+    }
+
+    #[test]
+    fn refuses_holes_overlaps_and_loops() {
+        // A hole, an overlap, blocks past the end, too short a tree.
+        assert_eq!(run(3072, node(60, 0, &[(0, 1, 10), (2, 1, 11)]), &[]), None);
+        assert_eq!(run(3072, node(60, 0, &[(0, 2, 10), (1, 2, 11)]), &[]), None);
+        assert_eq!(run(3072, node(60, 0, &[(0, 3, 62)]), &[]), None);
+        assert_eq!(run(4096, node(60, 0, &[(0, 3, 10)]), &[]), None);
+        // An index block pointing at itself, and two entries at the same leaf.
+        let own = node(1024, 1, &[(0, 30, 0)]);
+        assert_eq!(run(1024, node(60, 2, &[(0, 30, 0)]), &[(30, own)]), None);
+        let leaf = node(1024, 0, &[(0, 1, 10)]);
+        let twice = node(60, 1, &[(0, 30, 0), (1, 30, 0)]);
+        assert_eq!(run(2048, twice, &[(30, leaf)]), None);
+        // Unwritten and block-mapped files.
+        assert_eq!(run(1024, node(60, 0, &[(0, 32769, 10)]), &[]), None);
+        let mut plain = inode(1024, node(60, 0, &[(0, 1, 10)]));
+        plain.flags = 0;
+        assert_eq!(
+            map(&layout(), &MemSource::new(vec![0; 64 << 10]), &plain),
+            None
+        );
+    }
+}
