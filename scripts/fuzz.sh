@@ -84,6 +84,14 @@ for t in ext2 ext4; do
         -E hash_seed=2b4f6a8c-0d1e-4f20-9a3b-5c7d9e1f2a3b -d "$tmp/tree" "$tmp/$t.img" 200k
     cp "$tmp/$t.img" "$seeds/filesystem/$t"
 done
+# ext4, 64bit, 256-block groups without flex_bg: a file of two extents (host runs).
+mkdir -p "$tmp/big/boot"
+seq 1 50000 > "$tmp/big/boot/vmlinuz"
+find "$tmp/big" -exec touch -h -d @1700000000 {} +
+mke2fs -q -F -t ext4 -b 1024 -g 256 -N 16 -O 64bit,^flex_bg,^resize_inode \
+    -U 6b8e2e4c-1f0a-4c1e-9d7e-0c7b5d9f1a12 \
+    -E hash_seed=2b4f6a8c-0d1e-4f20-9a3b-5c7d9e1f2a3b -d "$tmp/big" "$tmp/ext4-64.img" 600k
+cp "$tmp/ext4-64.img" "$seeds/filesystem/ext4-64"
 mkfs.vfat -i 1234abcd --invariant -C "$tmp/fat.img" 128 >/dev/null
 mcopy -s -m -i "$tmp/fat.img" "$tmp/tree/boot" ::/
 cp "$tmp/fat.img" "$seeds/filesystem/fat12"

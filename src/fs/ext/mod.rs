@@ -6,8 +6,17 @@
 //! this module (`symlink_metadata` + `read_link`) and the crate is only ever handed
 //! canonical paths that contain no symlinks. Absolute targets restart at the root of
 //! this filesystem; `..` above the root stays at the root.
+//!
+//! `ext4-view` returns at most one block per read and copies each block through its
+//! cache, so whole-file extraction asks for host runs instead ([`runs`]): our own
+//! small reader of the block mapping, used only for files `ext4-view` has opened.
 
-use super::{no_panic, split_path, DirEntry, FileKind, FileReader, Filesystem, Stat};
+mod dir;
+mod extents;
+mod layout;
+mod runs;
+
+use super::{no_panic, split_path, DirEntry, FileKind, FileReader, Filesystem, HostRuns, Stat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::source::SharedSource;
@@ -39,12 +48,15 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
     }
     let kind = flavour(sb.u32(92), sb.u32(96), sb.u32(100));
     check_geometry(&sb, volume.len()).map_err(|e| e.context(format!("{kind} superblock")))?;
+    let layout = layout::Layout::parse(&sb, volume.len());
     let fs = no_panic("loading the ext superblock", || {
-        Ext4::load(Box::new(Reader(volume)))
+        Ext4::load(Box::new(Reader(volume.clone())))
             .map_err(|e| map_err(e, &format!("cannot read this {kind} filesystem")))
     })?;
     Ok(Some(Box::new(ExtFs {
         fs,
+        volume,
+        layout,
         kind,
         limits: limits.clone(),
         looked_up: RefCell::default(),
@@ -53,7 +65,7 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
 }
 
 /// The raw superblock.
-struct Superblock([u8; 1024]);
+pub(super) struct Superblock([u8; 1024]);
 
 impl Superblock {
     fn u16(&self, off: usize) -> u16 {
@@ -161,6 +173,10 @@ fn map_err(e: Ext4Error, what: &str) -> Error {
 /// A loaded ext filesystem.
 struct ExtFs {
     fs: Ext4,
+    /// The volume `ext4-view` reads, for host runs.
+    volume: SharedSource,
+    /// Our own view of the geometry, when host runs can be computed at all.
+    layout: Option<layout::Layout>,
     kind: &'static str,
     limits: Limits,
     /// What `symlink_metadata` said of canonical paths already looked up. The guest
@@ -448,6 +464,8 @@ impl Filesystem for ExtFs {
             Ok(Box::new(ExtReader {
                 len: file.metadata().len(),
                 file,
+                fs: self,
+                canon,
                 what: what.clone(),
             }) as Box<dyn FileReader + 'a>)
         })
@@ -455,13 +473,16 @@ impl Filesystem for ExtFs {
 }
 
 /// A file being streamed out of an ext filesystem.
-struct ExtReader {
+struct ExtReader<'a> {
     file: ext4_view::File,
     len: u64,
+    fs: &'a ExtFs,
+    /// The canonical path `file` was opened by.
+    canon: Vec<u8>,
     what: String,
 }
 
-impl FileReader for ExtReader {
+impl FileReader for ExtReader<'_> {
     fn len(&self) -> u64 {
         self.len
     }
@@ -474,6 +495,24 @@ impl FileReader for ExtReader {
                 file.read_bytes(rest).map_err(|e| map_err(e, what))
             })
         })
+    }
+
+    fn host_runs(&self) -> Option<HostRuns<'_>> {
+        let (file, base) = self.fs.volume.host_file()?;
+        let max_dir_bytes = (self.fs.limits.max_dir_entries as u64).saturating_mul(MAX_DIRENT);
+        let layout = self.fs.layout.as_ref()?;
+        let runs = runs::volume_runs(
+            layout,
+            self.fs.volume.as_ref(),
+            &self.canon,
+            &self.file,
+            max_dir_bytes,
+        )?;
+        let runs = runs
+            .into_iter()
+            .map(|(at, len)| Some((base.checked_add(at)?, len)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(HostRuns { file, runs })
     }
 }
 
