@@ -446,9 +446,9 @@ impl Filesystem for ExtFs {
     fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileReader + 'a>> {
         let what = self.what("reading", path);
         no_panic(&what, || {
-            let file = match self.listed_file(path) {
-                // A listing showed a regular file there: no symlink to check.
-                Some(canon) => self.call(&canon, |p| self.fs.open(p)),
+            // A listing that showed a regular file there spares the symlink check.
+            let canon = match self.listed_file(path) {
+                Some(canon) => canon,
                 None => {
                     let (canon, meta) = self.resolve(path)?;
                     if !meta.file_type().is_regular_file() {
@@ -457,10 +457,12 @@ impl Filesystem for ExtFs {
                             kind_of(meta.file_type())
                         )));
                     }
-                    self.call(&canon, |p| self.fs.open(p))
+                    canon
                 }
-            }
-            .map_err(|e| map_err(e, &what))?;
+            };
+            let file = self
+                .call(&canon, |p| self.fs.open(p))
+                .map_err(|e| map_err(e, &what))?;
             Ok(Box::new(ExtReader {
                 len: file.metadata().len(),
                 file,
