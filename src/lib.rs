@@ -27,6 +27,7 @@ pub mod extract;
 pub mod fs;
 pub mod limits;
 pub mod menu;
+pub mod net;
 pub mod probe;
 pub mod select;
 pub mod source;
