@@ -280,3 +280,288 @@ fn tftp_silent_server_exhausts_the_retransmits() {
     assert!(err.to_string().contains("no answer after 4 tries"), "{err}");
     assert_eq!(silent.finish(), 4, "the request and 3 retransmits");
 }
+
+/// A scripted server (tftpd-hpa cannot be made to misbehave): it repeats a DATA
+/// block as if the client's ACK had been lost, and a stranger sends a DATA packet
+/// from another port. The client must acknowledge the repeat again without writing
+/// it twice, and answer the stranger with ERROR 5.
+#[test]
+fn tftp_duplicate_data_is_acked_again_and_foreign_tids_get_error_5() {
+    let listen = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = listen.local_addr().unwrap();
+    let file = bytes(51, 700);
+    let served = file.clone();
+    let script = std::thread::spawn(move || {
+        let timeout = Some(Duration::from_secs(5));
+        listen.set_read_timeout(timeout).unwrap();
+        let mut buf = [0u8; 2048];
+        let (n, client) = listen.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..2], b"\x00\x01", "a read request");
+        assert!(buf[..n].starts_with(b"\x00\x01file\x00octet\x00"));
+        let tid = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tid.set_read_timeout(timeout).unwrap();
+        let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
+        stranger.set_read_timeout(timeout).unwrap();
+        let data = |block: u8, bytes: &[u8]| [&[0, 3, 0, block][..], bytes].concat();
+        let mut acks = Vec::new();
+        let mut recv_ack = |acks: &mut Vec<Vec<u8>>| {
+            let (n, from) = tid.recv_from(&mut buf).unwrap();
+            assert_eq!(from, client);
+            acks.push(buf[..n].to_vec());
+        };
+        // Options ignored: plain 512-byte blocks.
+        tid.send_to(&data(1, &served[..512]), client).unwrap();
+        recv_ack(&mut acks);
+        stranger
+            .send_to(&data(2, b"not from the server"), client)
+            .unwrap();
+        let mut sbuf = [0u8; 256];
+        let (n, _) = stranger.recv_from(&mut sbuf).unwrap();
+        let stranger_got = sbuf[..n].to_vec();
+        tid.send_to(&data(1, &served[..512]), client).unwrap();
+        recv_ack(&mut acks);
+        tid.send_to(&data(2, &served[512..]), client).unwrap();
+        recv_ack(&mut acks);
+        (acks, stranger_got)
+    });
+    let client = Client::new(addr, Duration::from_secs(10));
+    let got = download(&client, "file", u64::MAX).unwrap();
+    let (acks, stranger_got) = script.join().unwrap();
+    assert!(got == file, "{} bytes instead of {}", got.len(), file.len());
+    assert_eq!(
+        acks,
+        vec![
+            b"\x00\x04\x00\x01".to_vec(),
+            b"\x00\x04\x00\x01".to_vec(),
+            b"\x00\x04\x00\x02".to_vec()
+        ]
+    );
+    assert_eq!(
+        &stranger_got[..4],
+        b"\x00\x05\x00\x05",
+        "ERROR 5 to the stranger"
+    );
+}
+
+// ---- PXE: pxelinux's configuration search, includes and extraction over TFTP ----
+
+use xenboot::extract::Request;
+use xenboot::net::pxe::{self, PxeParams};
+use xenboot::{Boot, Options};
+
+const MAC: [u8; 6] = [0x00, 0x16, 0x3e, 0x5a, 0x0b, 0xc1];
+const MAC_FILE: &str = "pxe/pxelinux.cfg/01-00-16-3e-5a-0b-c1";
+
+fn params(server: &Tftpd) -> PxeParams {
+    PxeParams {
+        server: server.addr,
+        mac: MAC,
+        client_ip: Some("192.168.10.42".parse().unwrap()),
+        uuid: Some("B8945908-D6A6-41A9-611D-74A6AB80B83D".to_string()),
+        path_prefix: Some("pxe/".to_string()),
+        config_file: None,
+    }
+}
+
+/// A configuration whose only label is `name`, booting `vmlinuz-name`.
+fn single(name: &str) -> String {
+    format!("DEFAULT {name}\nLABEL {name}\n  KERNEL vmlinuz-{name}\n  APPEND from={name}\n")
+}
+
+#[test]
+fn pxe_search_order_mac_beats_ip_hex_beats_default() {
+    let dir = scratch();
+    let root = dir.path().join("root");
+    let (mac, ip, default) = (single("mac"), single("ip"), single("default"));
+    write_tree(
+        &root,
+        &[
+            (MAC_FILE, mac.as_bytes()),
+            ("pxe/pxelinux.cfg/C0A8", ip.as_bytes()),
+            ("pxe/pxelinux.cfg/default", default.as_bytes()),
+            // Outside the prefix: never looked at.
+            ("pxelinux.cfg/default", single("wrong-prefix").as_bytes()),
+        ],
+    );
+    let server = Tftpd::start(&root, &[]);
+    let open = || Boot::open_pxe(&params(&server), Options::default()).unwrap();
+
+    let boot = open();
+    assert_eq!(boot.entries()[0].id.as_deref(), Some("mac"));
+    assert_eq!(
+        boot.entries()[0].kernel.as_deref(),
+        Some("/pxe/vmlinuz-mac")
+    );
+    assert_eq!(
+        boot.tried(),
+        [
+            format!(
+                "tftp://{}/pxe/pxelinux.cfg/b8945908-d6a6-41a9-611d-74a6ab80b83d: not found",
+                server.addr
+            ),
+            format!(
+                "tftp://{}/{MAC_FILE}: found (syslinux, 1 entries)",
+                server.addr
+            ),
+        ]
+    );
+    assert_eq!(boot.config().path, format!("/{MAC_FILE}"));
+
+    std::fs::remove_file(root.join(MAC_FILE)).unwrap();
+    let boot = open();
+    assert_eq!(boot.entries()[0].id.as_deref(), Some("ip"));
+    let tried: Vec<&str> = boot
+        .tried()
+        .iter()
+        .map(|t| t.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        tried,
+        [
+            "b8945908-d6a6-41a9-611d-74a6ab80b83d: not found",
+            "01-00-16-3e-5a-0b-c1: not found",
+            "C0A80A2A: not found",
+            "C0A80A2: not found",
+            "C0A80A: not found",
+            "C0A80: not found",
+            "C0A8: found (syslinux, 1 entries)",
+        ]
+    );
+
+    std::fs::remove_file(root.join("pxe/pxelinux.cfg/C0A8")).unwrap();
+    let boot = open();
+    assert_eq!(boot.entries()[0].id.as_deref(), Some("default"));
+    assert_eq!(boot.tried().len(), 11);
+
+    // Option 209 names the file: no search.
+    let p = PxeParams {
+        config_file: Some("pxelinux.cfg/C0A80A2A".into()),
+        ..params(&server)
+    };
+    let err = Boot::open_pxe(&p, Options::default()).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::NoConfig);
+    assert!(
+        err.to_string()
+            .contains("pxe/pxelinux.cfg/C0A80A2A: not found"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("default"), "{err}");
+
+    std::fs::remove_file(root.join("pxe/pxelinux.cfg/default")).unwrap();
+    let err = Boot::open_pxe(&params(&server), Options::default())
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::NoConfig);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("no pxelinux configuration on TFTP server"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches(": not found").count(), 11, "{msg}");
+}
+
+#[test]
+fn pxe_include_over_tftp_and_byte_identical_extraction() {
+    let dir = scratch();
+    let root = dir.path().join("root");
+    let kernel = bytes(61, (5 << 20) + 17);
+    let initrd = bytes(62, (7 << 20) + 3);
+    let ucode = bytes(63, 40_000);
+    let default = "UI menu.c32\nTIMEOUT 50\nDEFAULT install\nINCLUDE pxelinux.cfg/guests.inc\n\
+                   LABEL local\n  MENU LABEL Boot from the disk\n  LOCALBOOT 0\n";
+    let include = "LABEL rescue\n  KERNEL images/vmlinuz\n  APPEND rescue\n\
+                   LABEL install\n  MENU LABEL ^Install\n  KERNEL images/vmlinuz\n\
+                   INITRD images/ucode.img,images/initrd.img\n  APPEND console=hvc0\n";
+    write_tree(
+        &root,
+        &[
+            ("pxe/pxelinux.cfg/default", default.as_bytes()),
+            ("pxe/pxelinux.cfg/guests.inc", include.as_bytes()),
+            ("pxe/images/vmlinuz", &kernel),
+            ("pxe/images/initrd.img", &initrd),
+            ("pxe/images/ucode.img", &ucode),
+        ],
+    );
+    let server = Tftpd::start(&root, &[]);
+    let mut boot = Boot::open_pxe(&params(&server), Options::default()).unwrap();
+    let titles: Vec<&str> = boot.entries().iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["rescue", "Install", "Boot from the disk"]);
+    assert!(pxe::is_localboot(&boot.entries()[2]));
+    assert!(!pxe::is_localboot(&boot.entries()[1]));
+    let index = boot.select(None).unwrap();
+    assert_eq!(index, 1);
+    let plan = boot.plan(index, &Request::default()).unwrap();
+    assert_eq!(plan.kernel.path, "/pxe/images/vmlinuz");
+    assert_eq!(plan.kernel.len, kernel.len() as u64);
+    assert_eq!(plan.ramdisk_len(), (ucode.len() + initrd.len()) as u64);
+    assert_eq!(
+        plan.args,
+        "console=hvc0 initrd=images/ucode.img,images/initrd.img"
+    );
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = boot.extract_to_dir(&plan, &out_dir).unwrap();
+    assert!(std::fs::read(&out.kernel).unwrap() == kernel);
+    let ramdisk = std::fs::read(out.ramdisk.unwrap()).unwrap();
+    assert!(ramdisk == [ucode, initrd].concat());
+
+    // A missing kernel names the server, the file and the server's message.
+    let err = boot
+        .plan(
+            0,
+            &Request {
+                kernel: Some("/pxe/images/missing".into()),
+                ..Request::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let msg = err.to_string();
+    assert!(msg.contains("TFTP server 127.0.0.1"), "{msg}");
+    assert!(msg.contains("pxe/images/missing"), "{msg}");
+    assert!(msg.contains("File not found"), "{msg}");
+}
+
+#[test]
+fn pxe_kernel_over_the_limit_is_refused_before_download() {
+    let dir = scratch();
+    let root = dir.path().join("root");
+    let kernel = bytes(71, 3 << 20);
+    write_tree(
+        &root,
+        &[
+            ("pxe/pxelinux.cfg/default", single("big").as_bytes()),
+            ("pxe/vmlinuz-big", &kernel),
+        ],
+    );
+    let server = Tftpd::start(&root, &[]);
+    let mut opts = Options::default();
+    opts.limits.max_kernel = 1 << 20;
+    let boot = Boot::open_pxe(&params(&server), opts).unwrap();
+    let err = boot.plan(0, &Request::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
+    assert!(err.to_string().contains("3145728 bytes"), "{err}");
+}
+
+#[test]
+fn pxe_silent_server_fails_within_the_network_time_budget() {
+    let silent = Silent::start();
+    let p = PxeParams {
+        server: silent.addr,
+        mac: MAC,
+        client_ip: None,
+        uuid: None,
+        path_prefix: None,
+        config_file: None,
+    };
+    let mut opts = Options::default();
+    opts.limits.max_network_time = Duration::from_millis(1200);
+    let started = Instant::now();
+    let err = Boot::open_pxe(&p, opts).err().unwrap();
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("time budget of 1200 ms"), "{msg}");
+    assert!(msg.contains("pxelinux.cfg/01-00-16-3e-5a-0b-c1"), "{msg}");
+    assert!(took < Duration::from_millis(1700), "took {took:?}");
+}

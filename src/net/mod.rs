@@ -5,4 +5,5 @@
 //! over it; [`pxe`] follows pxelinux's rules to find and parse the configuration a
 //! PXE client would boot, giving a [`Boot`](crate::Boot) like a disk does.
 
+pub mod pxe;
 pub mod tftp;
