@@ -565,3 +565,178 @@ fn pxe_silent_server_fails_within_the_network_time_budget() {
     assert!(msg.contains("pxelinux.cfg/01-00-16-3e-5a-0b-c1"), "{msg}");
     assert!(took < Duration::from_millis(1700), "took {took:?}");
 }
+
+// ---- `xenboot pxe` and libxl's bootloader protocol ----
+
+use cli_support::{guest, only_file, show, xenboot, MENU_LST};
+
+/// A TFTP root with a menu whose default is `default_label`: `linux` boots a
+/// kernel and initrd from the server, `local` is LOCALBOOT.
+fn pxe_root(dir: &Path, default_label: &str) -> (std::path::PathBuf, Vec<u8>, Vec<u8>) {
+    let root = dir.join("root");
+    let kernel = bytes(81, (4 << 20) + 5);
+    let initrd = bytes(82, (3 << 20) + 9);
+    let cfg = format!(
+        "DEFAULT {default_label}\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd.img\n  \
+         APPEND console=hvc0\nLABEL local\n  LOCALBOOT 0\n"
+    );
+    write_tree(
+        &root,
+        &[
+            (MAC_FILE, cfg.as_bytes()),
+            ("pxe/vmlinuz", &kernel),
+            ("pxe/initrd.img", &initrd),
+        ],
+    );
+    (root, kernel, initrd)
+}
+
+fn pxe_args(server: &Tftpd) -> Vec<String> {
+    vec![
+        format!("--tftp-server={}", server.addr),
+        "--mac=00:16:3e:5a:0b:c1".to_string(),
+        "--path-prefix=pxe/".to_string(),
+    ]
+}
+
+fn run_xenboot(args: &[String]) -> std::process::Output {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    xenboot(&argv)
+}
+
+#[test]
+fn cli_pxe_lists_and_extracts_from_tftp() {
+    let dir = scratch();
+    let (root, kernel, initrd) = pxe_root(dir.path(), "linux");
+    let server = Tftpd::start(&root, &[]);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+
+    let mut args = vec![
+        "pxe".to_string(),
+        "--list".to_string(),
+        "--json".to_string(),
+    ];
+    args.extend(pxe_args(&server));
+    let out = run_xenboot(&args);
+    assert!(out.status.success(), "{}", show(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["default"], 0, "{v}");
+    assert_eq!(v["entries"][1]["id"], "local");
+    assert!(v["entries"][1]["not_bootable"]
+        .as_str()
+        .unwrap()
+        .contains("LOCALBOOT"));
+
+    let mut args = vec!["pxe".to_string(), "--json".to_string()];
+    args.extend(pxe_args(&server));
+    args.push(format!("--output-directory={}", out_dir.display()));
+    let out = run_xenboot(&args);
+    assert!(out.status.success(), "{}", show(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kernel_source"], "/pxe/vmlinuz");
+    assert_eq!(v["args"], "console=hvc0 initrd=initrd.img");
+    assert!(std::fs::read(v["kernel"].as_str().unwrap()).unwrap() == kernel);
+    assert!(std::fs::read(v["ramdisk"].as_str().unwrap()).unwrap() == initrd);
+
+    // A LOCALBOOT choice without a disk is a clear error.
+    let mut args = vec!["pxe".to_string(), "--entry=local".to_string()];
+    args.extend(pxe_args(&server));
+    args.push(format!("--output-directory={}", out_dir.display()));
+    let out = run_xenboot(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("LOCALBOOT (boot from the local disk), but no DISK was given"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn cli_pxe_localboot_boots_the_disk_as_extract_does() {
+    let dir = scratch();
+    let (root, _, _) = pxe_root(dir.path(), "local");
+    let server = Tftpd::start(&root, &[]);
+    let g = guest(&[("boot/grub/menu.lst", MENU_LST)]);
+
+    let pxe_dir = g.out_dir("pxe");
+    let mut args = vec!["pxe".to_string(), "--json".to_string()];
+    args.extend(pxe_args(&server));
+    args.push(format!("--output-directory={}", pxe_dir.display()));
+    args.push(g.disk_str().to_string());
+    let out = run_xenboot(&args);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is LOCALBOOT: booting from the disk"),
+        "{}",
+        show(&out)
+    );
+    let via_pxe: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let disk_dir = g.out_dir("disk");
+    let out = xenboot(&[
+        "extract",
+        "--json",
+        &format!("--output-directory={}", disk_dir.display()),
+        g.disk_str(),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    let direct: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["title", "index", "args", "kernel_source", "ramdisk_sources"] {
+        assert_eq!(via_pxe[key], direct[key], "{key}");
+    }
+    assert_eq!(via_pxe["title"], "Debian GNU/Linux, kernel 6.1");
+    assert_eq!(
+        std::fs::read(via_pxe["kernel"].as_str().unwrap()).unwrap(),
+        g.file("/boot/vmlinuz-6.1")
+    );
+}
+
+#[test]
+fn cli_libxl_bootloader_args_with_tftp_server() {
+    let dir = scratch();
+    let g = guest(&[("boot/grub/menu.lst", MENU_LST)]);
+    for (label, from_disk) in [("linux", false), ("local", true)] {
+        let (root, kernel, initrd) = pxe_root(&dir.path().join(label), label);
+        let server = Tftpd::start(&root, &[]);
+        let out_dir = g.out_dir(label);
+        let out_file = g.dir.path().join(format!("{label}.out"));
+        std::fs::write(&out_file, b"").unwrap();
+        // libxl: its own options first, then bootloader_args, the disk last.
+        let mut args = vec![
+            format!("--output={}", out_file.display()),
+            "--output-format=simple0".to_string(),
+            format!("--output-directory={}", out_dir.display()),
+        ];
+        args.extend(pxe_args(&server));
+        args.push(g.disk_str().to_string());
+        let out = run_xenboot(&args);
+        assert!(out.status.success(), "{label}: {}", show(&out));
+        assert!(out.stdout.is_empty(), "the result goes to --output only");
+        let k = only_file(&out_dir, "boot_kernel.").unwrap();
+        let r = only_file(&out_dir, "boot_ramdisk.").unwrap();
+        let written = String::from_utf8(std::fs::read(&out_file).unwrap()).unwrap();
+        let args_line = if from_disk {
+            "root=/dev/xvda1 ro quiet"
+        } else {
+            // pygrub drops syslinux's initrd= words.
+            "console=hvc0"
+        };
+        assert_eq!(
+            written,
+            format!(
+                "kernel {}\0ramdisk {}\0args {args_line}\0\0",
+                k.display(),
+                r.display()
+            )
+        );
+        let (want_k, want_r) = if from_disk {
+            (g.file("/boot/vmlinuz-6.1"), g.file("/boot/initrd-6.1"))
+        } else {
+            (kernel, initrd)
+        };
+        assert!(std::fs::read(&k).unwrap() == want_k, "{label}");
+        assert!(std::fs::read(&r).unwrap() == want_r, "{label}");
+    }
+}

@@ -213,8 +213,11 @@ impl Refused {
     }
 }
 
-/// The block size and file size the server accepted in its OACK.
-fn negotiated(options: &[(&str, &str)]) -> Result<(u16, Option<u64>)> {
+/// The block size and file size a server accepted in its OACK (`blksize`: 8 to
+/// [`BLKSIZE`], else 512 when absent; `tsize` when given). Values outside what was
+/// asked for, or not numbers, are [`ErrorKind::Corrupt`] errors; unknown options are
+/// ignored.
+pub fn negotiated(options: &[(&str, &str)]) -> Result<(u16, Option<u64>)> {
     let mut blksize = DEFAULT_BLKSIZE;
     let mut tsize = None;
     for (name, value) in options {
