@@ -740,3 +740,40 @@ fn cli_libxl_bootloader_args_with_tftp_server() {
         assert!(std::fs::read(&r).unwrap() == want_r, "{label}");
     }
 }
+
+#[test]
+fn pxe_server_without_options_and_the_config_size_limit() {
+    let dir = scratch();
+    let root = dir.path().join("root");
+    let kernel = bytes(91, 300_001);
+    let initrd = bytes(92, 200_003);
+    let mut cfg = "DEFAULT linux\nLABEL linux\n KERNEL vmlinuz\n INITRD initrd.img\n".to_string();
+    let padded = format!("{cfg}{}", "# padding\n".repeat(300));
+    cfg.push_str("# short\n");
+    write_tree(
+        &root,
+        &[
+            (MAC_FILE, padded.as_bytes()),
+            ("pxe/pxelinux.cfg/default", cfg.as_bytes()),
+            ("pxe/vmlinuz", &kernel),
+            ("pxe/initrd.img", &initrd),
+        ],
+    );
+    // Neither blksize nor tsize: 512-byte blocks, sizes known only by counting.
+    let server = Tftpd::start(&root, &["-r", "blksize", "-r", "tsize"]);
+    let mut opts = Options::default();
+    opts.limits.max_config = 1024;
+    let err = Boot::open_pxe(&params(&server), opts).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("more than the limit of 1024 bytes"), "{msg}");
+    assert!(msg.contains("01-00-16-3e-5a-0b-c1"), "{msg}");
+
+    std::fs::remove_file(root.join(MAC_FILE)).unwrap();
+    let boot = Boot::open_pxe(&params(&server), Options::default()).unwrap();
+    let plan = boot.plan(0, &Request::default()).unwrap();
+    assert_eq!(plan.kernel.len, kernel.len() as u64);
+    let (k, r) = boot.extract_to_memory(&plan).unwrap();
+    assert!(k == kernel);
+    assert!(r.unwrap() == initrd);
+}

@@ -19,8 +19,8 @@
 //! One departure: a non-empty prefix without a trailing `/` gets one (pxelinux
 //! pastes the prefix in front of names literally).
 
-use crate::boot::{Boot, ConfigInfo, Options, ProbedVolume, VolumeFiles};
-use crate::config::{self, Language, ParseContext};
+use crate::boot::{Boot, ConfigInfo, Options, ProbedVolume};
+use crate::config::{self, FileAccess, Language, ParseContext};
 use crate::disk::{Scheme, Volume};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fs::{self, Filesystem};
@@ -158,12 +158,16 @@ impl Boot {
         if params.config_file.is_some() {
             notes.push("configuration file named by DHCP (option 209): no search".to_string());
         }
+        let files = TftpFiles {
+            fs: &tftp,
+            max: options.limits.max_config,
+        };
         let mut tried = Vec::new();
         let mut warnings = Vec::new();
         let mut found = None;
         for name in &names {
             let path = format!("/{}", name.trim_start_matches('/'));
-            match fs::read_file(&tftp, &path, options.limits.max_config) {
+            match files.read(&path) {
                 Ok(bytes) => {
                     found = Some((name.clone(), path, bytes));
                     break;
@@ -186,10 +190,6 @@ impl Boot {
         };
         let text = config::decode_text(&bytes);
         let menu: Menu = {
-            let files = VolumeFiles {
-                fs: &tftp,
-                limits: &options.limits,
-            };
             let mut ctx = ParseContext {
                 config_path: &path,
                 files: &files,
@@ -231,6 +231,28 @@ impl Boot {
         };
         boot.emit_warnings();
         Ok(boot)
+    }
+}
+
+/// Configuration files (and their `INCLUDE`s) read from the server in one transfer
+/// each, at most `max` bytes (`Limits::max_config`) whether or not the server
+/// announces the size.
+struct TftpFiles<'a> {
+    fs: &'a TftpFs,
+    max: u64,
+}
+
+impl FileAccess for TftpFiles<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.fs
+            .client()
+            .download(&self.fs.tftp_name(path), &mut out, self.max)?;
+        Ok(out)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        fs::is_file(self.fs, path)
     }
 }
 
