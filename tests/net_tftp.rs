@@ -27,34 +27,44 @@ impl Tftpd {
         if let Some(parent) = root.parent() {
             run("chmod", &["a+x", parent.to_str().unwrap()]);
         }
-        let port = {
-            let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-            s.local_addr().unwrap().port()
-        };
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = Command::new("/usr/sbin/in.tftpd")
-            .args(["-L", "-a", &addr.to_string(), "-s", root.to_str().unwrap()])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot run /usr/sbin/in.tftpd (Debian package tftpd-hpa)");
-        let server = Tftpd { child, addr };
-        server.wait_ready();
-        server
+        // A free port, found by binding and releasing it; if something else takes
+        // it before in.tftpd binds it, the server exits and another port is tried.
+        for _ in 0..5 {
+            let port = {
+                let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+                s.local_addr().unwrap().port()
+            };
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let child = Command::new("/usr/sbin/in.tftpd")
+                .args(["-L", "-a", &addr.to_string(), "-s", root.to_str().unwrap()])
+                .args(extra)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("cannot run /usr/sbin/in.tftpd (Debian package tftpd-hpa)");
+            let mut server = Tftpd { child, addr };
+            if server.wait_ready() {
+                return server;
+            }
+        }
+        panic!("in.tftpd could not serve {} on a free port", root.display());
     }
 
-    /// Waits until the server answers a request (with "file not found").
-    fn wait_ready(&self) {
+    /// Waits until the server answers a request (with "file not found"); false
+    /// when it exited (its port was taken).
+    fn wait_ready(&mut self) -> bool {
         let s = UdpSocket::bind("127.0.0.1:0").unwrap();
         s.set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
         let mut buf = [0u8; 600];
         for _ in 0..100 {
+            if self.child.try_wait().unwrap().is_some() {
+                return false;
+            }
             s.send_to(b"\x00\x01.ready-probe\x00octet\x00", self.addr)
                 .unwrap();
             if s.recv_from(&mut buf).is_ok() {
-                return;
+                return true;
             }
         }
         panic!("in.tftpd on {} never answered", self.addr);

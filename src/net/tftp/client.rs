@@ -421,10 +421,15 @@ impl Transfer {
                     self.peer = Some(from);
                     return Ok(n);
                 }
+                // A timeout; or, where the system reports it, an ICMP "port
+                // unreachable" for an earlier send (counted the same way, so that
+                // it cannot spin).
                 Err(e)
                     if matches!(
                         e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        std::io::ErrorKind::WouldBlock
+                            | std::io::ErrorKind::TimedOut
+                            | std::io::ErrorKind::ConnectionRefused
                     ) =>
                 {
                     if Instant::now() >= self.deadline {
@@ -442,9 +447,6 @@ impl Transfer {
                     }
                     self.send_last()?;
                 }
-                // An ICMP port unreachable from an earlier send shows up here on
-                // Linux; the timeout and the budget still bound the wait.
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
                 Err(e) => return Err(Error::io("receiving from the TFTP server", &e)),
             }
         }
