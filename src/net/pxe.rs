@@ -175,10 +175,9 @@ impl Boot {
                 Err(e) if e.kind() == ErrorKind::NotFound => {
                     tried.push(format!("tftp://{server}/{name}: not found"));
                 }
-                Err(e) => {
-                    tried.push(format!("tftp://{server}/{name}: {e}"));
-                    return Err(with_tried(e, &tried));
-                }
+                // The server failed (not merely "not found"): stop, as the next
+                // names would fail alike; the error names this one.
+                Err(e) => return Err(with_tried(e, &tried)),
             }
         }
         let Some((name, path, bytes)) = found else {
