@@ -29,7 +29,11 @@ check script bsdutils     # util-linux `script`: the pty that drives grub-emu
 # The Python binding's tests run with the system python3 (tests/python.rs).
 if ! /usr/bin/python3 -c "import pytest" >/dev/null 2>&1; then need="$need python3-pytest"; fi
 check /usr/bin/time time
-check /usr/sbin/in.tftpd tftpd-hpa   # the TFTP server of tests/net_tftp.rs
+check /usr/sbin/in.tftpd tftpd-hpa   # the TFTP servers of tests/net_tftp.rs
+check /usr/sbin/dnsmasq dnsmasq-base # (no daemon: the binary only)
+check unshare util-linux             # dnsmasq's TFTP runs in a network namespace
+check ip iproute2
+check ss iproute2
 if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
     need="$need libclang-dev"
 fi

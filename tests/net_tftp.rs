@@ -787,3 +787,50 @@ fn pxe_server_without_options_and_the_config_size_limit() {
     assert!(k == kernel);
     assert!(r.unwrap() == initrd);
 }
+
+/// dnsmasq's TFTP server as a second implementation. It listens on port 69 only, so
+/// it runs (with `xenboot pxe`) in a network namespace of its own, where nothing
+/// else can hold that port.
+#[test]
+fn cli_pxe_through_dnsmasq_in_a_network_namespace() {
+    let dir = scratch();
+    let (root, kernel, initrd) = pxe_root(dir.path(), "linux");
+    for (name, extra) in [("default", ""), ("no-blocksize", "--tftp-no-blocksize")] {
+        let out_dir = dir.path().join(name);
+        std::fs::create_dir(&out_dir).unwrap();
+        let script = format!(
+            "ip link set lo up || exit 97
+             dnsmasq --keep-in-foreground --port=0 --enable-tftp --tftp-root='{root}' \
+                 --listen-address=127.0.0.1 --bind-interfaces --user=root \
+                 --conf-file=/dev/null --pid-file='{out}/pid' --log-facility='{out}/log' \
+                 {extra} &
+             pid=$!
+             i=0
+             until ss -uln | grep -q '127.0.0.1:69 '; do
+                 i=$((i + 1)); [ $i -lt 100 ] || exit 98; sleep 0.1
+             done
+             '{xenboot}' pxe --tftp-server 127.0.0.1 --mac 00:16:3e:5a:0b:c1 \
+                 --path-prefix pxe/ --json --output-directory '{out}'
+             rc=$?
+             kill $pid
+             exit $rc",
+            root = root.display(),
+            out = out_dir.display(),
+            xenboot = env!("CARGO_BIN_EXE_xenboot"),
+        );
+        let out = Command::new("unshare")
+            .args(["--net", "sh", "-c", &script])
+            .output()
+            .expect("cannot run unshare (util-linux)");
+        assert!(
+            out.status.success(),
+            "{name}: {}\ndnsmasq log:\n{}",
+            show(&out),
+            std::fs::read_to_string(out_dir.join("log")).unwrap_or_default()
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["kernel_source"], "/pxe/vmlinuz", "{name}");
+        assert!(std::fs::read(v["kernel"].as_str().unwrap()).unwrap() == kernel);
+        assert!(std::fs::read(v["ramdisk"].as_str().unwrap()).unwrap() == initrd);
+    }
+}
