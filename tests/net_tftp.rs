@@ -834,3 +834,43 @@ fn cli_pxe_through_dnsmasq_in_a_network_namespace() {
         assert!(std::fs::read(v["ramdisk"].as_str().unwrap()).unwrap() == initrd);
     }
 }
+
+/// A scripted server that lies: it announces more bytes (tsize) than it sends, or
+/// sends a block larger than the block size it accepted. Both are errors, not a
+/// short or overlong file handed on.
+#[test]
+fn tftp_lying_server_is_an_error() {
+    for (lie, want) in [
+        ("short", "announced 100 bytes (tsize) but sent 50"),
+        ("long block", "more than the block size 512"),
+    ] {
+        let listen = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = listen.local_addr().unwrap();
+        let script = std::thread::spawn(move || {
+            listen
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut buf = [0u8; 2048];
+            let (_, client) = listen.recv_from(&mut buf).unwrap();
+            let tid = UdpSocket::bind("127.0.0.1:0").unwrap();
+            tid.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            tid.send_to(b"\x00\x06blksize\x00512\x00tsize\x00100\x00", client)
+                .unwrap();
+            let (n, _) = tid.recv_from(&mut buf).unwrap();
+            assert_eq!(&buf[..n], b"\x00\x04\x00\x00", "ACK 0 of the OACK");
+            let len = if lie == "short" { 50 } else { 600 };
+            let data = [&b"\x00\x03\x00\x01"[..], &vec![7u8; len]].concat();
+            tid.send_to(&data, client).unwrap();
+            // Whatever the client says last (ACK or ERROR), it ends the transfer.
+            let _ = tid.recv_from(&mut buf);
+        });
+        let mut out = Vec::new();
+        let err = Client::new(addr, Duration::from_secs(10))
+            .download("f", &mut out, u64::MAX)
+            .unwrap_err();
+        script.join().unwrap();
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{lie}: {err}");
+        assert!(err.to_string().contains(want), "{lie}: {err}");
+        assert!(out.len() <= 50, "{lie}: {} bytes written", out.len());
+    }
+}

@@ -488,3 +488,32 @@ impl Drop for Transfer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oack_values_are_checked() {
+        assert_eq!(
+            negotiated(&[("BLKSIZE", "1468"), ("tsize", "6")]).unwrap(),
+            (1468, Some(6))
+        );
+        assert_eq!(negotiated(&[("tsize", "0")]).unwrap(), (512, Some(0)));
+        assert_eq!(negotiated(&[("windowsize", "4")]).unwrap(), (512, None));
+        for bad in [
+            [("blksize", "1469")],
+            [("blksize", "7")],
+            [("blksize", "65536")],
+            [("blksize", "x")],
+            [("tsize", "-1")],
+            [("tsize", "18446744073709551616")],
+        ] {
+            assert_eq!(
+                negotiated(&bad).unwrap_err().kind(),
+                ErrorKind::Corrupt,
+                "{bad:?}"
+            );
+        }
+    }
+}
