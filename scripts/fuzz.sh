@@ -179,6 +179,16 @@ for name, data in seeds.items():
     open(sys.argv[1] + "/" + name, "wb").write(data)
 PY
 
+# TFTP packets as tftpd-hpa sends them (OACK, DATA, ERROR) and as the client sends
+# them (RRQ with options, ACK), byte for byte.
+mkdir -p "$seeds/tftp"
+printf '\000\006blksize\0001468\000tsize\0006\000' > "$seeds/tftp/oack"
+printf '\000\005\000\001File not found\000' > "$seeds/tftp/error"
+printf '\000\003\000\001hello\n' > "$seeds/tftp/data"
+printf '\000\004\377\377' > "$seeds/tftp/ack"
+printf '\000\001pxelinux.cfg/default\000octet\000blksize\0001468\000tsize\0000\000' \
+    > "$seeds/tftp/rrq"
+
 targets=${*:-$(cd fuzz && cargo $tc fuzz list)}
 cd fuzz
 cargo $tc fuzz build -O >/dev/null

@@ -35,6 +35,11 @@ check ip iproute2
 # The Python binding's tests run with the system python3 (tests/python.rs).
 if ! /usr/bin/python3 -c "import pytest" >/dev/null 2>&1; then need="$need python3-pytest"; fi
 check /usr/bin/time time
+check /usr/sbin/in.tftpd tftpd-hpa   # the TFTP servers of tests/net_tftp.rs
+check /usr/sbin/dnsmasq dnsmasq-base # (no daemon: the binary only)
+check unshare util-linux             # dnsmasq's TFTP runs in a network namespace
+check ip iproute2
+check ss iproute2
 if [ ! -e /usr/lib/llvm-14/lib/libclang.so ] && ! ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
     need="$need libclang-dev"
 fi
@@ -49,4 +54,16 @@ if [ -n "$need" ]; then
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $need >/dev/null
+    # tftpd-hpa's package starts a daemon on port 69 where init allows it. The tests
+    # run their own servers on free loopback ports; the system one is not needed.
+    case "$need" in
+    *tftpd-hpa*)
+        if command -v systemctl >/dev/null 2>&1; then
+            systemctl disable --now tftpd-hpa >/dev/null 2>&1 || true
+        fi
+        if command -v service >/dev/null 2>&1; then
+            service tftpd-hpa stop >/dev/null 2>&1 || true
+        fi
+        ;;
+    esac
 fi

@@ -121,7 +121,7 @@ const MAX_WARNING_LEN: usize = 400;
 
 /// Keeps the first [`MAX_WARNINGS`] warnings, each cut to [`MAX_WARNING_LEN`] bytes,
 /// and says how many were dropped.
-fn bound_warnings(mut warnings: Vec<String>) -> Vec<String> {
+pub(crate) fn bound_warnings(mut warnings: Vec<String>) -> Vec<String> {
     let dropped = warnings.len().saturating_sub(MAX_WARNINGS);
     warnings.truncate(MAX_WARNINGS);
     for w in &mut warnings {
@@ -338,7 +338,7 @@ impl Boot {
         Err(Error::new(kind, msg))
     }
 
-    fn emit_warnings(&self) {
+    pub(crate) fn emit_warnings(&self) {
         if let Some(log) = &self.options.log {
             for w in &self.warnings {
                 log(LogLevel::Warn, w);

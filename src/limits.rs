@@ -2,9 +2,8 @@
 //!
 //! Guest data is hostile: each loop over on-disk structures, each recursion and each
 //! allocation driven by guest data is bounded by a field here.
-//!
-//! Not here yet: a total time budget for network operations (http, tftp, nfs, PXE),
-//! which comes with the network sources.
+
+use std::time::Duration;
 
 /// Resource bounds. Construct with [`Limits::default`] and change what you need.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +34,9 @@ pub struct Limits {
     pub max_path_components: usize,
     /// Most entries one directory listing may return (default 65,536).
     pub max_dir_entries: usize,
+    /// Total time all network transfers of one boot source may take together (PXE:
+    /// the configuration search, includes, kernel and initrds; default 300 s).
+    pub max_network_time: Duration,
 }
 
 impl Default for Limits {
@@ -52,6 +54,7 @@ impl Default for Limits {
             max_script_steps: 1_000_000,
             max_path_components: 256,
             max_dir_entries: 1 << 16,
+            max_network_time: Duration::from_secs(300),
         }
     }
 }

@@ -27,6 +27,8 @@ pub enum Scheme {
     Whole,
     /// The caller gave an explicit byte offset.
     Offset,
+    /// Not a disk: files on a network server (PXE over TFTP).
+    Network,
 }
 
 /// One region of the disk that may hold a filesystem.
@@ -51,15 +53,17 @@ impl Volume {
         match self.scheme {
             Scheme::Msdos => format!("msdos{}", self.number),
             Scheme::Gpt => format!("gpt{}", self.number),
-            Scheme::Whole | Scheme::Offset => String::new(),
+            Scheme::Whole | Scheme::Offset | Scheme::Network => String::new(),
         }
     }
 
-    /// A label for messages: `msdos1 (offset 1048576)` or `whole disk`.
+    /// A label for messages: `msdos1 (offset 1048576)`, `whole disk` or
+    /// `TFTP server 10.0.0.1:69`.
     pub fn describe(&self) -> String {
         match self.scheme {
             Scheme::Whole => "whole disk".to_string(),
             Scheme::Offset => format!("offset {}", self.offset),
+            Scheme::Network => self.type_name.clone(),
             _ => format!(
                 "{} (offset {}, type {})",
                 self.grub_name(),

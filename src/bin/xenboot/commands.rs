@@ -5,7 +5,7 @@ use crate::output;
 use crate::Failure;
 use serde_json::json;
 use std::path::Path;
-use xenboot::extract::Request;
+use xenboot::extract::{Extracted, Plan, Request};
 use xenboot::{Boot, LogLevel, Options};
 
 /// Options accepted by every subcommand (and by the pygrub-compatible mode).
@@ -52,7 +52,7 @@ pub fn options(p: &Parsed, verbose: bool) -> Result<Options, Failure> {
 
 /// Parses a subcommand's arguments: its own specs plus [`GLOBAL`]. Returns `None`
 /// when `--help` or `--version` was handled.
-fn parse_command(
+pub(crate) fn parse_command(
     name: &str,
     argv: &[String],
     own: &[Spec],
@@ -163,8 +163,20 @@ pub fn extract(argv: &[String]) -> Result<(), Failure> {
             "output directory {dir} is not an existing directory"
         )));
     }
+    let req = overrides(&p);
+    let mut boot = Boot::open(target, options(&p, p.has("verbose"))?)?;
+    let index = boot.select(p.last("entry"))?;
+    let plan = boot.plan(index, &req)?;
+    let out = boot.extract_to_dir(&plan, Path::new(dir))?;
+    print!("{}", extraction_report(&boot, &plan, &out, p.has("json")));
+    Ok(())
+}
+
+/// The `--kernel`, `--ramdisk` (repeatable; empty: no ramdisk) and `--args`
+/// overrides of `extract`.
+pub(crate) fn overrides(p: &Parsed) -> Request {
     let ramdisks = p.all("ramdisk");
-    let req = Request {
+    Request {
         kernel: p.last("kernel").map(str::to_string),
         ramdisks: if ramdisks.is_empty() {
             None
@@ -178,15 +190,17 @@ pub fn extract(argv: &[String]) -> Result<(), Failure> {
             )
         },
         args: p.last("args").map(str::to_string),
-    };
-    let mut boot = Boot::open(target, options(&p, p.has("verbose"))?)?;
-    let index = boot.select(p.last("entry"))?;
-    let plan = boot.plan(index, &req)?;
-    let out = boot.extract_to_dir(&plan, Path::new(dir))?;
+    }
+}
+
+/// What `extract` prints: where the files are, their sources and the command line,
+/// as text or (with `json`) one JSON object.
+pub(crate) fn extraction_report(boot: &Boot, plan: &Plan, out: &Extracted, json: bool) -> String {
+    let index = plan.index;
     let entry = boot.entries().get(index);
     let kernel = out.kernel.display().to_string();
     let ramdisk = out.ramdisk.as_ref().map(|r| r.display().to_string());
-    if p.has("json") {
+    if json {
         let doc = json!({
             "kernel": kernel,
             "ramdisk": ramdisk,
@@ -200,24 +214,23 @@ pub fn extract(argv: &[String]) -> Result<(), Failure> {
             "ramdisk_sources": plan.ramdisks.iter().map(|r| r.path.clone()).collect::<Vec<_>>(),
             "ramdisk_size": plan.ramdisk_len(),
         });
-        println!("{doc}");
-    } else {
-        println!("entry   {index}: {}", plan.title);
-        println!(
-            "kernel  {kernel} ({} bytes from {})",
-            plan.kernel.len, plan.kernel.path
-        );
-        if let Some(r) = &ramdisk {
-            let srcs: Vec<&str> = plan.ramdisks.iter().map(|r| r.path.as_str()).collect();
-            println!(
-                "ramdisk {r} ({} bytes from {})",
-                plan.ramdisk_len(),
-                srcs.join(" + ")
-            );
-        }
-        println!("args    {}", plan.args);
+        return format!("{doc}\n");
     }
-    Ok(())
+    let mut text = format!("entry   {index}: {}\n", plan.title);
+    text.push_str(&format!(
+        "kernel  {kernel} ({} bytes from {})\n",
+        plan.kernel.len, plan.kernel.path
+    ));
+    if let Some(r) = &ramdisk {
+        let srcs: Vec<&str> = plan.ramdisks.iter().map(|r| r.path.as_str()).collect();
+        text.push_str(&format!(
+            "ramdisk {r} ({} bytes from {})\n",
+            plan.ramdisk_len(),
+            srcs.join(" + ")
+        ));
+    }
+    text.push_str(&format!("args    {}\n", plan.args));
+    text
 }
 
 /// Help of `xenboot probe`.

@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod output;
+mod pxe;
 mod pygrub;
 mod runas;
 
@@ -19,6 +20,8 @@ Subcommands (see xenboot COMMAND --help):
   xenboot extract [--json] [--entry SEL] --output-directory DIR TARGET
                                                    copy out kernel and ramdisk
   xenboot probe [--json] TARGET                    what is on the disk, what was tried
+  xenboot pxe --tftp-server HOST --mac MAC [--list] [--output-directory DIR] [DISK]
+                                                   boot as pxelinux would, from TFTP
 ";
 
 /// Why the command failed: the exit status and the message for stderr.
@@ -66,7 +69,7 @@ fn main() -> ExitCode {
     if lead > 0
         && matches!(
             argv.get(lead).map(String::as_str),
-            Some("list" | "extract" | "probe")
+            Some("list" | "extract" | "probe" | "pxe")
         )
     {
         let flags: Vec<String> = argv.drain(..lead).collect();
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Some("list") => commands::list(argv.get(1..).unwrap_or_default()),
         Some("extract") => commands::extract(argv.get(1..).unwrap_or_default()),
         Some("probe") => commands::probe(argv.get(1..).unwrap_or_default()),
+        Some("pxe") => pxe::run(argv.get(1..).unwrap_or_default()),
         Some(runas::CHILD_FLAG) => pygrub::run_child(argv.get(1..).unwrap_or_default()),
         Some("help") => {
             print!(
@@ -85,6 +89,8 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
+        // libxl's bootloader protocol with `--tftp-server` in bootloader_args.
+        _ if pxe::wanted(&argv) => pxe::run(&argv),
         _ => pygrub::run(&argv),
     };
     match result {

@@ -460,7 +460,7 @@ fn render(
 /// Extracts into `dir`; returns the paths as pygrub prints them (absolute and
 /// normalised) and the files written.
 #[allow(clippy::type_complexity)]
-fn extract(
+pub(crate) fn extract(
     boot: &Boot,
     plan: &Plan,
     dir: &str,
@@ -492,7 +492,7 @@ fn shown(cwd: &str, dir: &str, path: &Path) -> String {
 
 /// Where the result goes: `--output` (an existing file or fifo, opened for writing
 /// as pygrub does; a regular file is truncated) or stdout.
-fn open_output(path: Option<&str>) -> Result<Box<dyn Write>, Failure> {
+pub(crate) fn open_output(path: Option<&str>) -> Result<Box<dyn Write>, Failure> {
     let Some(path) = path else {
         return Ok(Box::new(std::io::stdout()));
     };
@@ -510,7 +510,7 @@ fn open_output(path: Option<&str>) -> Result<Box<dyn Write>, Failure> {
 /// The command line pygrub passes for a menu entry: the entry's, then a space and
 /// `--args` when given. pygrub drops `initrd=` words from syslinux command lines
 /// (syslinux itself passes them on; the kernel ignores them under Xen).
-fn pygrub_args(entry: &Entry, extra: &str, lang: Language) -> String {
+pub(crate) fn pygrub_args(entry: &Entry, extra: &str, lang: Language) -> String {
     let mut a = if lang == Language::Syslinux {
         entry
             .args
