@@ -402,3 +402,78 @@ fn two_guests_at_once_each_get_their_own_lease() {
     assert_eq!(second["lease"]["client_ip"], "10.77.0.7", "{second}\n{log}");
     assert_eq!(first["lease"]["boot_file"], "pxelinux.0");
 }
+
+/// pypxeboot's job end to end: `xenboot pxe --interface IF --mac MAC` asks DHCP (as
+/// the guest's MAC) where to boot from, finds pxelinux.cfg/01-<MAC> on the TFTP
+/// server DHCP named and extracts that entry's kernel and initrd, byte for byte. One
+/// dnsmasq serves both DHCP and TFTP; the client side has an address of its own
+/// (dom0's on the bridge) to reach the TFTP server from, but not the guest's.
+#[test]
+fn pxe_boot_through_dhcp_and_tftp() {
+    let mut net = Net::new();
+    ip(&[
+        "-n",
+        &net.client_ns,
+        "addr",
+        "add",
+        "10.77.0.5/24",
+        "dev",
+        &net.client_if,
+    ]);
+    let root = net.path("tftp");
+    std::fs::create_dir_all(root.join("boot/pxelinux.cfg")).unwrap();
+    let kernel: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let initrd: Vec<u8> = (0..500_000u32).map(|i| (i * 13 + i / 97) as u8).collect();
+    std::fs::write(root.join("boot/vmlinuz"), &kernel).unwrap();
+    std::fs::write(root.join("boot/initrd.img"), &initrd).unwrap();
+    std::fs::write(
+        root.join("boot/pxelinux.cfg/default"),
+        "DEFAULT other\nLABEL other\n  KERNEL vmlinuz\n  APPEND wrong=1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("boot/pxelinux.cfg/01-52-54-00-12-34-56"),
+        "DEFAULT guest\nLABEL guest\n  KERNEL vmlinuz\n  INITRD initrd.img\n  APPEND console=hvc0 marker=dhcp-pxe\n",
+    )
+    .unwrap();
+    net.start_dnsmasq(&[
+        "--dhcp-range=10.77.0.10,10.77.0.100,255.255.255.0",
+        &format!("--dhcp-host={GUEST_MAC},10.77.0.42"),
+        "--dhcp-boot=boot/pxelinux.0,,10.77.0.1",
+        "--enable-tftp",
+        &format!("--tftp-root={}", root.display()),
+    ]);
+    let out = net.path("out");
+    std::fs::create_dir(&out).unwrap();
+    let run = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &net.client_ns,
+            env!("CARGO_BIN_EXE_xenboot"),
+        ])
+        .args(["pxe", "--interface", &net.client_if, "--mac", GUEST_MAC])
+        .args(["--json", "--output-directory"])
+        .arg(&out)
+        .env("PATH", PATH)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "xenboot pxe failed: {stdout}\n{}\ndnsmasq: {}",
+        String::from_utf8_lossy(&run.stderr),
+        net.dnsmasq_log()
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        v["args"], "console=hvc0 marker=dhcp-pxe initrd=initrd.img",
+        "{v}"
+    );
+    let path = |k: &str| PathBuf::from(v[k].as_str().unwrap_or_else(|| panic!("{k} in {v}")));
+    assert_eq!(std::fs::read(path("kernel")).unwrap(), kernel);
+    assert_eq!(std::fs::read(path("ramdisk")).unwrap(), initrd);
+    // The lease went to the guest's MAC, with its fixed address.
+    let leases = std::fs::read_to_string(net.path("leases")).unwrap();
+    assert!(leases.contains("52:54:00:12:34:56 10.77.0.42"), "{leases}");
+}

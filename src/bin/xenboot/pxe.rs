@@ -15,12 +15,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 use xenboot::extract::Request;
+use xenboot::net::dhcp;
 use xenboot::net::pxe::{self, PxeParams};
 use xenboot::Boot;
 
 /// Help of `xenboot pxe`.
 pub const PXE_HELP: &str = "\
-Usage: xenboot pxe --tftp-server HOST[:PORT] --mac MAC [--client-ip IP] [--uuid UUID]
+Usage: xenboot pxe (--tftp-server HOST[:PORT] | --interface IF) --mac MAC
+                   [--client-ip IP] [--uuid UUID]
                    [--path-prefix P] [--config-file F] [--max-network-time SECS]
                    [--list] [--json] [--entry SEL] --output-directory DIR
                    [--kernel PATH] [--ramdisk PATH]... [--args ARGS]
@@ -37,6 +39,9 @@ When that entry is LOCALBOOT, DISK is booted instead, exactly as
 without DISK that is an error.
 
   --tftp-server HOST[:PORT] the TFTP server (DHCP next-server; port 69)
+  --interface IF            ask DHCP on IF (the guest's bridge), as the guest's
+                            MAC, for the server, address, path prefix and
+                            configuration file; the options above override it
   --mac MAC                 the guest's MAC address (aa:bb:cc:dd:ee:ff)
   --client-ip IP            the guest's IPv4 address (for the hex-IP names)
   --uuid UUID               the guest's UUID (tried first)
@@ -60,6 +65,7 @@ without DISK that is an error.
 /// The options of `xenboot pxe`.
 const OWN: &[Spec] = &[
     Spec::value("tftp-server", None),
+    Spec::value("interface", None),
     Spec::value("mac", None),
     Spec::value("client-ip", None),
     Spec::value("uuid", None),
@@ -82,6 +88,7 @@ const OWN: &[Spec] = &[
 /// Options that belong to the PXE side and are not passed on to a disk boot.
 const PXE_ONLY: &[&str] = &[
     "tftp-server",
+    "interface",
     "mac",
     "client-ip",
     "uuid",
@@ -93,10 +100,13 @@ const PXE_ONLY: &[&str] = &[
 ];
 
 /// True when a pygrub-style command line is really a PXE boot (libxl passing
-/// `bootloader_args` with `--tftp-server`).
+/// `bootloader_args` with `--tftp-server` or `--interface`).
 pub fn wanted(argv: &[String]) -> bool {
-    argv.iter()
-        .any(|a| a == "--tftp-server" || a.starts_with("--tftp-server="))
+    argv.iter().any(|a| {
+        ["--tftp-server", "--interface"]
+            .iter()
+            .any(|o| a == o || a.strip_prefix(o).is_some_and(|r| r.starts_with('=')))
+    })
 }
 
 /// `xenboot pxe`.
@@ -257,14 +267,13 @@ fn disk_argv(p: &Parsed, disk: &str, pygrub_output: bool) -> Vec<String> {
     argv
 }
 
-/// The PXE parameters from the options.
+/// The PXE parameters from the options, completed by a DHCP lease for the guest's
+/// MAC when `--interface` is given.
 fn params(p: &Parsed, help: &str) -> Result<PxeParams, Failure> {
-    let server = p
-        .last("tftp-server")
-        .ok_or_else(|| Failure::usage(format!("pxe: --tftp-server is required\n{help}")))?;
     let mac = p
         .last("mac")
         .ok_or_else(|| Failure::usage(format!("pxe: --mac is required\n{help}")))?;
+    let mac = dhcp::parse_mac(mac).map_err(|e| Failure::usage(format!("--mac: {e}")))?;
     let client_ip =
         match p.last("client-ip") {
             None => None,
@@ -272,13 +281,44 @@ fn params(p: &Parsed, help: &str) -> Result<PxeParams, Failure> {
                 Failure::usage(format!("--client-ip: {ip:?} is not an IPv4 address"))
             })?),
         };
+    let lease = match p.last("interface") {
+        None => None,
+        Some(interface) => {
+            let uuid = match p.last("uuid") {
+                None => None,
+                Some(u) => {
+                    Some(dhcp::parse_uuid(u).map_err(|e| Failure::usage(format!("--uuid: {e}")))?)
+                }
+            };
+            let opts = dhcp::DhcpOptions {
+                uuid,
+                ..dhcp::DhcpOptions::default()
+            };
+            Some(dhcp::acquire(mac, interface, &opts)?)
+        }
+    };
+    let server = match (p.last("tftp-server"), &lease) {
+        (Some(s), _) => server_addr(s)?,
+        (None, Some(l)) => l.tftp_server(),
+        (None, None) => {
+            return Err(Failure::usage(format!(
+                "pxe: --tftp-server or --interface is required\n{help}"
+            )))
+        }
+    };
     Ok(PxeParams {
-        server: server_addr(server)?,
-        mac: parse_mac(mac)?,
-        client_ip,
+        server,
+        mac,
+        client_ip: client_ip.or(lease.as_ref().map(|l| l.client_ip)),
         uuid: p.last("uuid").map(str::to_string),
-        path_prefix: p.last("path-prefix").map(str::to_string),
-        config_file: p.last("config-file").map(str::to_string),
+        path_prefix: p
+            .last("path-prefix")
+            .map(str::to_string)
+            .or_else(|| lease.as_ref().and_then(|l| l.pxe_path_prefix())),
+        config_file: p
+            .last("config-file")
+            .map(str::to_string)
+            .or_else(|| lease.and_then(|l| l.config_file)),
     })
 }
 
@@ -310,46 +350,12 @@ fn server_addr(text: &str) -> Result<SocketAddr, Failure> {
         .ok_or_else(|| Failure::failed(format!("--tftp-server: {text:?} has no address")))
 }
 
-/// `aa:bb:cc:dd:ee:ff` (or with `-`) to six bytes.
-fn parse_mac(text: &str) -> Result<[u8; 6], Failure> {
-    let bad = || {
-        Failure::usage(format!(
-            "--mac: {text:?} is not a MAC address (aa:bb:cc:dd:ee:ff)"
-        ))
-    };
-    let parts: Vec<&str> = text.split([':', '-']).collect();
-    if parts.len() != 6 {
-        return Err(bad());
-    }
-    let mut mac = [0u8; 6];
-    for (byte, part) in mac.iter_mut().zip(parts) {
-        if part.len() != 2 {
-            return Err(bad());
-        }
-        *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
-    }
-    Ok(mac)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn macs_and_servers() {
-        assert_eq!(
-            parse_mac("00:16:3E:0a:bc:01").unwrap(),
-            [0, 0x16, 0x3e, 0x0a, 0xbc, 1]
-        );
-        assert_eq!(parse_mac("00-16-3e-0a-bc-01").unwrap()[5], 1);
-        for bad in [
-            "",
-            "00:16:3e:0a:bc",
-            "00:16:3e:0a:bc:0g",
-            "0:16:3e:0a:bc:01:02",
-        ] {
-            assert!(parse_mac(bad).is_err(), "{bad}");
-        }
+    fn servers() {
         assert_eq!(
             server_addr("10.0.0.1").unwrap(),
             "10.0.0.1:69".parse().unwrap()
@@ -370,5 +376,11 @@ mod tests {
             .collect();
         assert!(wanted(&argv));
         assert!(!wanted(&argv[..1]));
+        let dhcp: Vec<String> = ["--interface=xenbr0", "--mac=00:16:3e:00:00:01"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(wanted(&dhcp));
+        assert!(!wanted(&["--interfaces".to_string()]));
     }
 }
