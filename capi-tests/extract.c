@@ -5,10 +5,13 @@
  * every byte with the files the image was built from.
  *
  * usage: extract IMAGE EXPECT_DIR N_ENTRIES DEFAULT_INDEX DEFAULT_TITLE OTHER_INDEX ARGS_MODE
+ *                [MAPPED]
  *   EXPECT_DIR holds: kernel, ramdisk (absent when the default entry has none), args,
  *                     other_kernel (the kernel of entry OTHER_INDEX)
  *   ARGS_MODE  "exact": the command line equals EXPECT_DIR/args;
  *              "contains": it contains it
+ *   MAPPED     "mapped": with map_image the kernel blob must be a mapping of IMAGE
+ *              (its file lies page-aligned there); otherwise it may be a copy
  *
  * Prints one line per failed check and exits 1 if any failed.
  */
@@ -91,6 +94,7 @@ static struct buf read_fd(int fd)
 
 static const char *image, *expect_dir, *default_title, *args_mode;
 static size_t n_entries, default_index, other_index;
+static int expect_mapped;
 static struct buf want_kernel, want_ramdisk, want_args, want_other_kernel;
 static int log_calls;
 
@@ -225,6 +229,60 @@ static void to_memory(xenboot *h, const xenboot_entry *e)
     CHECK(ks.data == (void *)0x1 && cs == (char *)0x2);
 }
 
+/* True when the page holding `p` is mapped from the file `image`. */
+static int maps_image(const void *p)
+{
+    char want[4096], line[8192];
+    if (!realpath(image, want))
+        return 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char *path = strchr(line, '/');
+        if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || !path)
+            continue;
+        path[strcspn(path, "\n")] = 0;
+        found = (unsigned long)p >= lo && (unsigned long)p < hi && strcmp(path, want) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
+/* map_image: the same bytes, mapped from the image where they lie page-aligned;
+   the blobs stay private and writable, and the image is not changed by writes. */
+static void mapped(xenboot *h)
+{
+    xenboot_extract_options eo;
+    xenboot_blob k = {NULL, 0}, r = {NULL, 0};
+    char *cmd = NULL;
+    for (int round = 0; round < 2; round++) {
+        xenboot_extract_options_init(&eo);
+        eo.map_image = 1;
+        EXPECT_STATUS(xenboot_extract(h, &eo, &k, &r, &cmd), XENBOOT_OK);
+        CHECK(same(k.data, k.size, &want_kernel));
+        if (want_ramdisk.present)
+            CHECK(same(r.data, r.size, &want_ramdisk));
+        else
+            CHECK(r.data == NULL && r.size == 0);
+        CHECK(cmd != NULL && args_ok(cmd));
+        if (expect_mapped)
+            CHECK(k.data && maps_image(k.data));
+        /* Writes stay in the blob (checked by the second round). */
+        if (k.size)
+            memset(k.data, 0xa5, k.size < 8192 ? k.size : 8192);
+        if (r.size)
+            ((unsigned char *)r.data)[r.size - 1] ^= 0xff;
+        if (k.data)
+            CHECK(munmap(k.data, k.size) == 0);
+        if (r.data)
+            CHECK(munmap(r.data, r.size) == 0);
+        xenboot_string_free(cmd);
+    }
+}
+
 static void to_dir(xenboot *h)
 {
     char dir[] = "/tmp/xenboot-capi-XXXXXX";
@@ -325,10 +383,10 @@ static void limits(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 8) {
+    if (argc != 8 && argc != 9) {
         fprintf(stderr,
                 "usage: %s IMAGE EXPECT_DIR N_ENTRIES DEFAULT_INDEX DEFAULT_TITLE "
-                "OTHER_INDEX ARGS_MODE\n",
+                "OTHER_INDEX ARGS_MODE [MAPPED]\n",
                 argv[0]);
         return 2;
     }
@@ -339,6 +397,7 @@ int main(int argc, char **argv)
     default_title = argv[5];
     other_index = strtoul(argv[6], NULL, 10);
     args_mode = argv[7];
+    expect_mapped = argc == 9 && strcmp(argv[8], "mapped") == 0;
     want_kernel = read_expect(expect_dir, "kernel");
     want_ramdisk = read_expect(expect_dir, "ramdisk");
     want_args = read_expect(expect_dir, "args");
@@ -363,6 +422,7 @@ int main(int argc, char **argv)
         const xenboot_entry *e = NULL;
         check_list(h, &e);
         to_memory(h, e);
+        mapped(h);
         to_dir(h);
         to_fds(h);
         xenboot_close(h);

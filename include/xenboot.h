@@ -138,6 +138,17 @@ typedef struct xenboot_extract_options {
      * Command line instead of the entry's; NULL: the entry's.
      */
     const char *args;
+    /**
+     * `xenboot_extract` only. Nonzero: where the kernel (or the one initrd) lies in
+     * page-aligned ranges of a raw disk image (XFS, ext4 extents), its blob maps
+     * those pages of the image privately instead of copying them — no copy at all
+     * (the blob is still private and writable; the image is never written). The
+     * caller must then keep the image file from being truncated while the blob is
+     * mapped (reading a page cut off by truncation raises SIGBUS), and writes to
+     * the image by others show through until the caller writes to that page.
+     * Other files are copied as with 0.
+     */
+    int map_image;
 } xenboot_extract_options;
 
 /**

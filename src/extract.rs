@@ -339,6 +339,34 @@ impl Boot {
         Ok(())
     }
 
+    /// Where `file`'s bytes lie in the host file (a raw disk image or block device),
+    /// as a handle of its own and `(offset, length)` ranges covering the file in
+    /// order; `None` when the filesystem cannot map it to plain ranges.
+    pub fn host_runs_of(&self, file: &FileRef) -> Result<Option<(File, Vec<(u64, u64)>)>> {
+        let fs = self
+            .filesystem(file.volume)
+            .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
+        let reader = fs.open(&file.path)?;
+        if reader.len() != file.len {
+            return Err(Error::corrupt(format!(
+                "{} is now {} bytes, not the {} recorded",
+                file.path,
+                reader.len(),
+                file.len
+            )));
+        }
+        let Some(host) = reader.host_runs() else {
+            return Ok(None);
+        };
+        let image = host.file.try_clone().map_err(|e| {
+            Error::io(
+                format!("duplicating the image handle for {}", file.path),
+                &e,
+            )
+        })?;
+        Ok(Some((image, host.runs)))
+    }
+
     /// Reads the kernel into `dst` (exactly `plan.kernel.len` bytes).
     pub fn read_kernel_into(&self, plan: &Plan, dst: &mut [u8]) -> Result<()> {
         self.read_file_into(&plan.kernel, dst)

@@ -151,11 +151,13 @@ struct Guest {
     default_title: &'static str,
     other_index: usize,
     args_mode: &'static str,
+    /// The kernel lies page-aligned in the image: `map_image` must map it.
+    mapped: bool,
 }
 
 impl Guest {
     fn args(&self) -> Vec<String> {
-        vec![
+        let mut args = vec![
             self.image.display().to_string(),
             self.expect.display().to_string(),
             self.n_entries.to_string(),
@@ -163,7 +165,11 @@ impl Guest {
             self.default_title.to_string(),
             self.other_index.to_string(),
             self.args_mode.to_string(),
-        ]
+        ];
+        if self.mapped {
+            args.push("mapped".to_string());
+        }
+        args
     }
 }
 
@@ -211,6 +217,7 @@ fn grub_legacy_whole_disk(dir: &Path) -> Guest {
         default_title: "Debian B",
         other_index: 0,
         args_mode: "exact",
+        mapped: false,
     }
 }
 
@@ -248,6 +255,60 @@ fn extlinux_mbr(dir: &Path) -> Guest {
         default_title: "second",
         other_index: 0,
         args_mode: "contains",
+        mapped: false,
+    }
+}
+
+/// MBR disk, ext4 with 4 KiB blocks in partition 1 at 1 MiB, GRUB 2: the kernel and
+/// initrd lie page-aligned in the image, so `map_image` maps them.
+fn ext4_4k_mbr(dir: &Path) -> Guest {
+    let (ka, kb, ib) = (
+        bytes(21, 90_000),
+        bytes(22, (700 << 10) + 5),
+        bytes(23, (2 << 20) + 9),
+    );
+    let cfg = "set default=1\n\
+               menuentry 'A' { linux /boot/vmlinuz-a root=/dev/xvda1 }\n\
+               menuentry 'B' { linux /boot/vmlinuz-b root=/dev/xvda1 ro; initrd /boot/initrd-b }\n";
+    let tree = dir.join("tree");
+    write_tree(
+        &tree,
+        &[
+            ("boot/grub/grub.cfg", cfg.as_bytes()),
+            ("boot/vmlinuz-a", &ka),
+            ("boot/vmlinuz-b", &kb),
+            ("boot/initrd-b", &ib),
+        ],
+    );
+    let fs_image = dir.join("part.img");
+    run(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-b",
+            "4096",
+            "-d",
+            tree.to_str().unwrap(),
+            fs_image.to_str().unwrap(),
+            "16M",
+        ],
+    );
+    let image = dir.join("ext4-4k.img");
+    mbr_disk(&[Part::with_image(&fs_image, "83")], &image);
+    let expect = dir.join("expect");
+    write_expect(&expect, &kb, &[&ib], "root=/dev/xvda1 ro", &ka);
+    Guest {
+        image,
+        expect,
+        n_entries: 2,
+        default_index: 1,
+        default_title: "B",
+        other_index: 0,
+        args_mode: "exact",
+        mapped: true,
     }
 }
 
@@ -262,6 +323,16 @@ fn extract_case(make: fn(&Path) -> Guest, valgrind: bool) {
     } else {
         run_program(&exe, &args);
     }
+}
+
+#[test]
+fn c_extract_mapped_from_a_4k_ext4_partition() {
+    extract_case(ext4_4k_mbr, false);
+}
+
+#[test]
+fn c_extract_mapped_from_a_4k_ext4_partition_under_valgrind() {
+    extract_case(ext4_4k_mbr, true);
 }
 
 #[test]

@@ -78,6 +78,7 @@ class ExtractOptions(ctypes.Structure):
         ("ramdisks", ctypes.POINTER(ctypes.c_char_p)),
         ("n_ramdisks", ctypes.c_size_t),
         ("args", ctypes.c_char_p),
+        ("map_image", ctypes.c_int),
     ]
 
 

@@ -33,6 +33,15 @@ pub struct xenboot_extract_options {
     pub n_ramdisks: usize,
     /// Command line instead of the entry's; NULL: the entry's.
     pub args: *const c_char,
+    /// `xenboot_extract` only. Nonzero: where the kernel (or the one initrd) lies in
+    /// page-aligned ranges of a raw disk image (XFS, ext4 extents), its blob maps
+    /// those pages of the image privately instead of copying them — no copy at all
+    /// (the blob is still private and writable; the image is never written). The
+    /// caller must then keep the image file from being truncated while the blob is
+    /// mapped (reading a page cut off by truncation raises SIGBUS), and writes to
+    /// the image by others show through until the caller writes to that page.
+    /// Other files are copied as with 0.
+    pub map_image: c_int,
 }
 
 /// Most ramdisk paths accepted in `xenboot_extract_options.ramdisks`.
@@ -61,6 +70,7 @@ pub unsafe extern "C" fn xenboot_extract_options_init(
                     ramdisks: ptr::null(),
                     n_ramdisks: 0,
                     args: ptr::null(),
+                    map_image: 0,
                 })
             };
             Ok(())
@@ -86,6 +96,7 @@ pub struct xenboot_blob {
 struct Overrides<'a> {
     entry: Option<&'a str>,
     request: Request,
+    map_image: bool,
 }
 
 /// Reads `T` at `offset` in the caller's struct when it lies within `size` bytes.
@@ -107,6 +118,7 @@ unsafe fn overrides<'a>(opts: *const xenboot_extract_options) -> Result<Override
     let mut out = Overrides {
         entry: None,
         request: Request::default(),
+        map_image: false,
     };
     if opts.is_null() {
         return Ok(out);
@@ -145,6 +157,10 @@ unsafe fn overrides<'a>(opts: *const xenboot_extract_options) -> Result<Override
     out.entry = unsafe { opt_str(entry, "extract options: entry") }?;
     out.request.kernel = unsafe { opt_str(kernel, "extract options: kernel") }?.map(str::to_string);
     out.request.args = unsafe { opt_str(args, "extract options: args") }?.map(str::to_string);
+    // SAFETY: `size` readable bytes; any int is valid.
+    out.map_image =
+        unsafe { field::<c_int>(base, size, offset_of!(xenboot_extract_options, map_image)) }
+            .is_some_and(|v| v != 0);
     let ramdisks = ptr_field!(ramdisks, *const *const c_char);
     if !ramdisks.is_null() {
         // SAFETY: as above.
@@ -240,6 +256,65 @@ impl Mapping {
         unsafe { std::slice::from_raw_parts_mut(self.data, self.len) }
     }
 
+    /// Replaces the whole mapping by private mappings of the disk image where `file`
+    /// lies, when every range starts on a page boundary of the image and all but the
+    /// last are whole pages. Returns false (nothing changed) otherwise.
+    fn map_image_of(&mut self, x: &xenboot, file: &crate::extract::FileRef) -> Result<bool> {
+        let Some((image, runs)) = x.boot.host_runs_of(file)? else {
+            return Ok(false);
+        };
+        // SAFETY: sysconf has no preconditions.
+        let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(0);
+        let last = runs.len().saturating_sub(1);
+        let aligned = page > 0
+            && !self.data.is_null()
+            && runs
+                .iter()
+                .enumerate()
+                .all(|(i, &(at, n))| at % page == 0 && (i == last || n % page == 0));
+        if !aligned {
+            return Ok(false);
+        }
+        let mut dest = 0usize;
+        for (at, n) in runs {
+            let (Ok(n), Ok(at)) = (usize::try_from(n), libc::off_t::try_from(at)) else {
+                return Ok(false);
+            };
+            if dest.checked_add(n).is_none_or(|end| end > self.len) {
+                return Err(Error::corrupt("the file maps more bytes than it has"));
+            }
+            // SAFETY: replaces pages [dest, dest + n) of our own mapping (MAP_FIXED
+            // inside it); the image is mapped private, so nothing is written to it.
+            // Populated read-only (a writable MAP_POPULATE would copy every page),
+            // then made writable: a write copies only the page written.
+            let p = unsafe {
+                let p = libc::mmap(
+                    self.data.add(dest).cast(),
+                    n,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_POPULATE,
+                    std::os::fd::AsRawFd::as_raw_fd(&image),
+                    at,
+                );
+                if p != libc::MAP_FAILED
+                    && libc::mprotect(p, n, libc::PROT_READ | libc::PROT_WRITE) != 0
+                {
+                    libc::MAP_FAILED
+                } else {
+                    p
+                }
+            };
+            if p == libc::MAP_FAILED {
+                return Err(Error::io(
+                    format!("cannot map {n} bytes of the image at {at}"),
+                    &std::io::Error::last_os_error(),
+                ));
+            }
+            dest += n;
+        }
+        Ok(dest == self.len)
+    }
+
     /// Hands the mapping to the caller; it is no longer unmapped here.
     fn into_blob(self) -> xenboot_blob {
         let blob = xenboot_blob {
@@ -301,9 +376,21 @@ pub unsafe extern "C" fn xenboot_extract(
             let o = overrides(opts)?;
             let plan = plan(x, &o)?;
             let mut k = Mapping::new(plan.kernel.len, "kernel")?;
-            x.boot.read_kernel_into(&plan, k.bytes())?;
+            if !(o.map_image && k.map_image_of(x, &plan.kernel)?) {
+                x.boot.read_kernel_into(&plan, k.bytes())?;
+            }
             let mut r = Mapping::new(plan.ramdisk_len(), "ramdisk")?;
-            x.boot.read_ramdisk_into(&plan, r.bytes())?;
+            let one = match plan.ramdisks.as_slice() {
+                [one] => Some(one),
+                _ => None,
+            };
+            let mapped = match one {
+                Some(f) if o.map_image => r.map_image_of(x, f)?,
+                _ => false,
+            };
+            if !mapped {
+                x.boot.read_ramdisk_into(&plan, r.bytes())?;
+            }
             let line = malloc_string(&plan.args)?;
             kernel.write(k.into_blob());
             ramdisk.write(r.into_blob());
