@@ -57,6 +57,16 @@ impl Plan {
     }
 }
 
+/// A file's bytes as ranges of the host file, with a handle of its own on that file
+/// (see [`Boot::host_runs_of`]).
+#[derive(Debug)]
+pub struct ImageRanges {
+    /// The disk image or block device holding the bytes.
+    pub image: File,
+    /// `(byte offset in image, length)` ranges, in file order, covering the file.
+    pub runs: Vec<(u64, u64)>,
+}
+
 /// Paths of the files written by [`Boot::extract_to_dir`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extracted {
@@ -339,10 +349,9 @@ impl Boot {
         Ok(())
     }
 
-    /// Where `file`'s bytes lie in the host file (a raw disk image or block device),
-    /// as a handle of its own and `(offset, length)` ranges covering the file in
-    /// order; `None` when the filesystem cannot map it to plain ranges.
-    pub fn host_runs_of(&self, file: &FileRef) -> Result<Option<(File, Vec<(u64, u64)>)>> {
+    /// Where `file`'s bytes lie in the host file (a raw disk image or block device);
+    /// `None` when the filesystem cannot map it to plain ranges.
+    pub fn host_runs_of(&self, file: &FileRef) -> Result<Option<ImageRanges>> {
         let fs = self
             .filesystem(file.volume)
             .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
@@ -364,7 +373,10 @@ impl Boot {
                 &e,
             )
         })?;
-        Ok(Some((image, host.runs)))
+        Ok(Some(ImageRanges {
+            image,
+            runs: host.runs,
+        }))
     }
 
     /// Reads the kernel into `dst` (exactly `plan.kernel.len` bytes).

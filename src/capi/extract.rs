@@ -260,7 +260,7 @@ impl Mapping {
     /// lies, when every range starts on a page boundary of the image and all but the
     /// last are whole pages. Returns false (nothing changed) otherwise.
     fn map_image_of(&mut self, x: &xenboot, file: &crate::extract::FileRef) -> Result<bool> {
-        let Some((image, runs)) = x.boot.host_runs_of(file)? else {
+        let Some(crate::extract::ImageRanges { image, runs }) = x.boot.host_runs_of(file)? else {
             return Ok(false);
         };
         // SAFETY: sysconf has no preconditions.
