@@ -76,6 +76,33 @@ static xenboot *open_and_list(const char *disk)
     return h;
 }
 
+/* Rounds of open + list + select + xenboot_extract (+ touching the blobs) + close;
+   with map_image set when `map` is. */
+static void to_memory(const char *disk, int rounds, int map)
+{
+    start();
+    for (int i = 0; i < rounds; i++) {
+        xenboot *h = open_and_list(disk);
+        size_t idx;
+        xenboot_blob k, r;
+        char *cmd;
+        xenboot_extract_options eo;
+        xenboot_extract_options_init(&eo);
+        eo.map_image = map;
+        if (xenboot_select(h, NULL, &idx) != XENBOOT_OK)
+            die("select", h);
+        if (xenboot_extract(h, &eo, &k, &r, &cmd) != XENBOOT_OK)
+            die("extract", h);
+        touch(&k);
+        touch(&r);
+        xenboot_blob_free(&k);
+        xenboot_blob_free(&r);
+        xenboot_string_free(cmd);
+        xenboot_close(h);
+    }
+    report(map ? "mapped" : "memory", rounds);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4 && !(argc == 5 && strcmp(argv[4], "list") == 0)) {
@@ -111,46 +138,8 @@ int main(int argc, char **argv)
     }
     report("dir", rounds);
 
-    start();
-    for (int i = 0; i < rounds; i++) {
-        xenboot *h = open_and_list(disk);
-        size_t idx;
-        xenboot_blob k, r;
-        char *cmd;
-        if (xenboot_select(h, NULL, &idx) != XENBOOT_OK)
-            die("select", h);
-        if (xenboot_extract(h, NULL, &k, &r, &cmd) != XENBOOT_OK)
-            die("extract", h);
-        touch(&k);
-        touch(&r);
-        xenboot_blob_free(&k);
-        xenboot_blob_free(&r);
-        xenboot_string_free(cmd);
-        xenboot_close(h);
-    }
-    report("memory", rounds);
-
-    start();
-    for (int i = 0; i < rounds; i++) {
-        xenboot *h = open_and_list(disk);
-        size_t idx;
-        xenboot_blob k, r;
-        char *cmd;
-        xenboot_extract_options eo;
-        xenboot_extract_options_init(&eo);
-        eo.map_image = 1;
-        if (xenboot_select(h, NULL, &idx) != XENBOOT_OK)
-            die("select", h);
-        if (xenboot_extract(h, &eo, &k, &r, &cmd) != XENBOOT_OK)
-            die("extract (map_image)", h);
-        touch(&k);
-        touch(&r);
-        xenboot_blob_free(&k);
-        xenboot_blob_free(&r);
-        xenboot_string_free(cmd);
-        xenboot_close(h);
-    }
-    report("mapped", rounds);
+    to_memory(disk, rounds, 0);
+    to_memory(disk, rounds, 1);
 
     char kp[4096], rp[4096];
     snprintf(kp, sizeof kp, "%s/fd_kernel", dir);

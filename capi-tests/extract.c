@@ -151,17 +151,23 @@ static void check_list(xenboot *h, const xenboot_entry **out)
     EXPECT_STATUS(xenboot_select(h, NULL, &idx), XENBOOT_OK);
 }
 
+/* The default entry's kernel, ramdisk and command line, as extracted into memory. */
+static void check_default(const xenboot_blob *k, const xenboot_blob *r, const char *cmd)
+{
+    CHECK(same(k->data, k->size, &want_kernel));
+    if (want_ramdisk.present)
+        CHECK(same(r->data, r->size, &want_ramdisk));
+    else
+        CHECK(r->data == NULL && r->size == 0);
+    CHECK(cmd != NULL && args_ok(cmd));
+}
+
 static void to_memory(xenboot *h, const xenboot_entry *e)
 {
     xenboot_blob k = {NULL, 0}, r = {NULL, 0};
     char *cmd = NULL;
     EXPECT_STATUS(xenboot_extract(h, NULL, &k, &r, &cmd), XENBOOT_OK);
-    CHECK(same(k.data, k.size, &want_kernel));
-    if (want_ramdisk.present)
-        CHECK(same(r.data, r.size, &want_ramdisk));
-    else
-        CHECK(r.data == NULL && r.size == 0);
-    CHECK(cmd != NULL && args_ok(cmd));
+    check_default(&k, &r, cmd);
     if (cmd && e)
         CHECK(strcmp(cmd, e[default_index].args) == 0);
     /* Released the way libxl releases them. */
@@ -262,12 +268,7 @@ static void mapped(xenboot *h)
         xenboot_extract_options_init(&eo);
         eo.map_image = 1;
         EXPECT_STATUS(xenboot_extract(h, &eo, &k, &r, &cmd), XENBOOT_OK);
-        CHECK(same(k.data, k.size, &want_kernel));
-        if (want_ramdisk.present)
-            CHECK(same(r.data, r.size, &want_ramdisk));
-        else
-            CHECK(r.data == NULL && r.size == 0);
-        CHECK(cmd != NULL && args_ok(cmd));
+        check_default(&k, &r, cmd);
         if (expect_mapped)
             CHECK(k.data && maps_image(k.data));
         /* Writes stay in the blob (checked by the second round). */

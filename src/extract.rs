@@ -287,6 +287,23 @@ impl Boot {
         Ok(total)
     }
 
+    /// Opens `file`, which must still have the size the plan recorded.
+    fn open_recorded(&self, file: &FileRef) -> Result<Box<dyn crate::fs::FileReader + '_>> {
+        let fs = self
+            .filesystem(file.volume)
+            .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
+        let reader = fs.open(&file.path)?;
+        if reader.len() != file.len {
+            return Err(Error::corrupt(format!(
+                "{} is now {} bytes, not the {} recorded",
+                file.path,
+                reader.len(),
+                file.len
+            )));
+        }
+        Ok(reader)
+    }
+
     /// Reads one file into `dst`, which must be exactly as long as the plan recorded.
     /// Reads straight into `dst`, with no buffer between: when the filesystem maps
     /// the file to plain ranges of the disk image, one `pread` per range; otherwise
@@ -300,18 +317,7 @@ impl Boot {
                 file.len
             )));
         }
-        let fs = self
-            .filesystem(file.volume)
-            .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
-        let mut reader = fs.open(&file.path)?;
-        if reader.len() != file.len {
-            return Err(Error::corrupt(format!(
-                "{} is now {} bytes, not the {} recorded",
-                file.path,
-                reader.len(),
-                file.len
-            )));
-        }
+        let mut reader = self.open_recorded(file)?;
         if let Some(host) = reader.host_runs() {
             let mut rest = &mut *dst;
             for (at, len) in host.runs {
@@ -352,18 +358,7 @@ impl Boot {
     /// Where `file`'s bytes lie in the host file (a raw disk image or block device);
     /// `None` when the filesystem cannot map it to plain ranges.
     pub fn host_runs_of(&self, file: &FileRef) -> Result<Option<ImageRanges>> {
-        let fs = self
-            .filesystem(file.volume)
-            .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
-        let reader = fs.open(&file.path)?;
-        if reader.len() != file.len {
-            return Err(Error::corrupt(format!(
-                "{} is now {} bytes, not the {} recorded",
-                file.path,
-                reader.len(),
-                file.len
-            )));
-        }
+        let reader = self.open_recorded(file)?;
         let Some(host) = reader.host_runs() else {
             return Ok(None);
         };

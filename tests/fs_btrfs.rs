@@ -185,16 +185,7 @@ fn holes_and_prealloc_patched_into_real_image() {
     write_tree(&t, &[("boot/f", &data), ("boot/g", &data)]);
     let img = dir.path().join("fs.img");
     mkfs(&t, &["-m", "dup"], &img);
-    let dump = run(
-        "btrfs",
-        &[
-            "inspect-internal",
-            "dump-tree",
-            "-t",
-            "5",
-            img.to_str().unwrap(),
-        ],
-    );
+    let dump = dump_tree(&img, 5);
     // The disk bytenr of each file's second 1 MiB extent.
     let bytenrs: Vec<u64> = dump
         .lines()
@@ -481,16 +472,7 @@ fn compressed_extents_crafted_in_real_image() {
         node[at..at + inline.len()].fill(0);
         node[at..at + packed.len()].copy_from_slice(&packed);
     });
-    let dump = run(
-        "btrfs",
-        &[
-            "inspect-internal",
-            "dump-tree",
-            "-t",
-            "5",
-            img.to_str().unwrap(),
-        ],
-    );
+    let dump = dump_tree(&img, 5);
     for c in [
         "compression 1 (zlib)",
         "compression 2 (lzo)",
@@ -680,16 +662,7 @@ fn subvolume_by_path_and_default_subvolume() {
         let img = dir.path().join(format!("fs{make_default}.img"));
         mkfs(&t, &["-m", "dup"], &img);
         add_subvolume(&img, make_default);
-        let tree = run(
-            "btrfs",
-            &[
-                "inspect-internal",
-                "dump-tree",
-                "-t",
-                "1",
-                img.to_str().unwrap(),
-            ],
-        );
+        let tree = dump_tree(&img, 1);
         assert!(tree.contains("ROOT_REF 256"), "{tree}");
         let fs = open_img(&img);
         assert_eq!(read(fs.as_ref(), "/boot/grub2/grub.cfg"), cfg);

@@ -109,25 +109,12 @@ fn prefix(params: &PxeParams) -> String {
 
 /// A UUID as pxelinux spells it: 8-4-4-4-12 lower-case hex digits.
 fn canonical_uuid(uuid: &str) -> Result<String> {
-    let hex: String = uuid
-        .chars()
-        .filter(|c| *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(Error::invalid(format!(
+    let bytes = crate::net::dhcp::parse_uuid(uuid).map_err(|_| {
+        Error::invalid(format!(
             "{uuid:?} is not a UUID (32 hex digits, dashes optional)"
-        )));
-    }
-    let part = |a: usize, z: usize| hex.get(a..z).unwrap_or_default();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        part(0, 8),
-        part(8, 12),
-        part(12, 16),
-        part(16, 20),
-        part(20, 32)
-    ))
+        ))
+    })?;
+    Ok(crate::fs::format_uuid(&bytes))
 }
 
 impl Boot {

@@ -49,18 +49,24 @@ pub fn physical_copies(img: &Path, logical: u64) -> Vec<u64> {
     v
 }
 
-/// The logical address of the FS tree leaf holding `needle`, from `dump-tree`.
-pub fn fs_tree_leaf(img: &Path, needle: &str) -> u64 {
-    let dump = super::run(
+/// `btrfs inspect-internal dump-tree -t TREE` of `img` (5: the FS tree, 1: the root
+/// tree).
+pub fn dump_tree(img: &Path, tree: u32) -> String {
+    super::run(
         "btrfs",
         &[
             "inspect-internal",
             "dump-tree",
             "-t",
-            "5",
+            &tree.to_string(),
             img.to_str().unwrap(),
         ],
-    );
+    )
+}
+
+/// The logical address of the FS tree leaf holding `needle`, from `dump-tree`.
+pub fn fs_tree_leaf(img: &Path, needle: &str) -> u64 {
+    let dump = dump_tree(img, 5);
     let mut leaf = None;
     for l in dump.lines() {
         if let Some(rest) = l.strip_prefix("leaf ") {
@@ -118,16 +124,7 @@ pub fn extent_item(node: &[u8], bytenr: u64) -> usize {
 /// Maps each inode number of the FS tree to its name and its first extent's disk
 /// bytenr (0 for inline), from `dump-tree`.
 pub fn fs_tree_files(img: &Path) -> HashMap<String, (u64, u64)> {
-    let dump = super::run(
-        "btrfs",
-        &[
-            "inspect-internal",
-            "dump-tree",
-            "-t",
-            "5",
-            img.to_str().unwrap(),
-        ],
-    );
+    let dump = dump_tree(img, 5);
     let mut names: HashMap<u64, String> = HashMap::new();
     let mut bytenr: HashMap<u64, u64> = HashMap::new();
     let mut key: Option<(u64, String)> = None;
