@@ -8,6 +8,7 @@
 //! `$kernelopts`-style variables in `options` and `initrd` expand as on the guest.
 
 use super::eval::{errno, Flow, Interp, Item};
+use super::parser::Unit;
 use super::GrubDisk;
 use crate::error::Result;
 use crate::limits::{Limits, BLS_LOOKUP_BUDGET};
@@ -352,6 +353,7 @@ pub(crate) fn blscfg(it: &mut Interp<'_>, args: &[String]) -> Flow<i32> {
         it.warn(format!("blscfg: {}", unread_warning(&dir, unread)));
     }
     let def = it.get("default").map(str::to_string);
+    let prefix = EntryPrefix::new(it);
     for (idx, e) in entries.into_iter().enumerate() {
         let is_default = def.as_deref().is_some_and(|d| {
             d == e.id
@@ -364,7 +366,7 @@ pub(crate) fn blscfg(it: &mut Interp<'_>, args: &[String]) -> Flow<i32> {
             || (show_other && !is_default)
             || only_id.as_deref() == Some(e.id.as_str());
         if wanted {
-            if let Some(item) = make_item(it, &e) {
+            if let Some(item) = make_item(it, &e, &prefix) {
                 it.add_item(item)?;
             }
         }
@@ -373,7 +375,7 @@ pub(crate) fn blscfg(it: &mut Interp<'_>, args: &[String]) -> Flow<i32> {
 }
 
 /// Builds the menu entry blscfg's `create_entry` makes for a snippet.
-fn make_item(it: &Interp<'_>, e: &BlsEntry) -> Option<Item> {
+fn make_item(it: &Interp<'_>, e: &BlsEntry, prefix: &EntryPrefix) -> Option<Item> {
     let linux = e.get("linux")?;
     let get = |n: &str| it.get(n).map(str::to_string);
     let options = match e.get("options") {
@@ -381,11 +383,9 @@ fn make_item(it: &Interp<'_>, e: &BlsEntry) -> Option<Item> {
         None => it.get("default_kernelopts").map(|d| expand_val(d, &get)),
     };
     let title = e.get("title").unwrap_or(linux).to_string();
-    let mut src = String::new();
-    if it.get("save_default") == Some("true") {
-        src.push_str("savedefault\n");
-    }
-    src.push_str("load_video\nset gfxpayload=keep\ninsmod gzio\n");
+    // The fixed first lines are parsed once per blscfg ([`EntryPrefix`]); the rest is
+    // parsed after as many newlines, so line numbers stay those of the whole body.
+    let mut src = "\n".repeat(prefix.lines);
     src.push_str(&format!("linux ($root){linux}"));
     if let Some(o) = &options {
         src.push(' ');
@@ -411,13 +411,35 @@ fn make_item(it: &Interp<'_>, e: &BlsEntry) -> Option<Item> {
     }
     let mut args = vec![title.clone()];
     args.extend(e.all("grub_arg").into_iter().map(str::to_string));
+    let mut body = prefix.units.clone();
+    body.extend(super::parser::parse(&src));
     Some(Item {
         title,
         id: Some(e.id.clone()),
         args,
-        body: Rc::new(super::parser::parse(&src)),
+        body: Rc::new(body),
         submenu: false,
     })
+}
+
+/// The lines blscfg's `create_entry` puts first in every entry, parsed once.
+struct EntryPrefix {
+    units: Vec<Unit>,
+    lines: usize,
+}
+
+impl EntryPrefix {
+    fn new(it: &Interp<'_>) -> EntryPrefix {
+        let mut src = String::new();
+        if it.get("save_default") == Some("true") {
+            src.push_str("savedefault\n");
+        }
+        src.push_str("load_video\nset gfxpayload=keep\ninsmod gzio\n");
+        EntryPrefix {
+            units: super::parser::parse(&src),
+            lines: src.lines().count(),
+        }
+    }
 }
 
 /// A systemd-boot configuration: `loader.conf` (`default` glob, `timeout`) and the
