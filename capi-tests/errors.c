@@ -200,6 +200,11 @@ static void bad_calls_on_a_handle(const char *config)
     EXPECT_STATUS(xenboot_extract(h, &eo, &k, &r, &cmd), XENBOOT_E_INVALID);
     CHECK(CONTAINS(xenboot_last_error(), "ramdisks[0]"));
     xenboot_extract_options_init(&eo);
+    CHECK(eo.map_image == 0 && eo.reserved == 0);
+    eo.reserved = 1; /* a field this library does not know */
+    EXPECT_STATUS(xenboot_extract(h, &eo, &k, &r, &cmd), XENBOOT_E_UNSUPPORTED);
+    CHECK(CONTAINS(xenboot_last_error(), "reserved"));
+    xenboot_extract_options_init(&eo);
     eo.entry = "99";
     EXPECT_STATUS(xenboot_extract(h, &eo, &k, &r, &cmd), XENBOOT_E_NO_ENTRY);
     /* A host configuration file has no disk to extract from. */

@@ -149,11 +149,15 @@ typedef struct xenboot_extract_options {
      * Other files are copied as with 0.
      */
     int map_image;
+    /**
+     * Must be 0 (keeps the struct free of padding, so every byte is checked).
+     */
+    int reserved;
 } xenboot_extract_options;
 
 /**
  * Memory handed to the caller: `size` bytes at `data`, mapped with `mmap`
- * (anonymous, private, read/write). Release with `xenboot_blob_free` or
+ * (private, read/write; anonymous, or pages of the image with `map_image`). Release with `xenboot_blob_free` or
  * `munmap(data, size)`. An empty blob has `data` NULL and `size` 0.
  */
 typedef struct xenboot_blob {

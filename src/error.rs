@@ -115,6 +115,14 @@ impl Error {
         &self.message
     }
 
+    /// Bytes of text the error holds (message and context), for callers that keep
+    /// errors and must bound what they keep.
+    pub(crate) fn text_len(&self) -> usize {
+        self.context
+            .iter()
+            .fold(self.message.len(), |n, c| n.saturating_add(c.len()))
+    }
+
     /// Context lines, innermost first.
     pub fn context_lines(&self) -> &[String] {
         &self.context

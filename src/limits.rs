@@ -34,8 +34,9 @@ pub struct Limits {
     pub max_path_components: usize,
     /// Most entries one directory listing may return (default 65,536).
     pub max_dir_entries: usize,
-    /// Total time all network transfers of one boot source may take together (PXE:
-    /// the configuration search, includes, kernel and initrds; default 300 s).
+    /// Deadline for the network work of one boot source, counted from its opening
+    /// (PXE: the configuration search, includes, kernel and initrds, and the time a
+    /// caller waits between opening and extracting; default 300 s).
     pub max_network_time: Duration,
 }
 

@@ -468,6 +468,24 @@ fn grub_loop_forever_is_bounded() {
     assert_sane_menu("while true", &list(&img), 4096);
 }
 
+/// 4,096 `[ -s … ]` tests of distinct 128 KiB paths: every answer (an error
+/// that repeats the path) is ~400 KiB; remembering them all would take 1.5 GB.
+#[test]
+fn grub_tests_of_huge_paths_are_not_all_remembered() {
+    let d = scratch();
+    let mut cfg = String::from(ENTRY);
+    cfg.push_str("set a=/x\n");
+    for _ in 0..16 {
+        cfg.push_str("set a=\"$a$a\"\n");
+    }
+    let digits = "0 1 2 3 4 5 6 7 8 9 a b c d e f";
+    cfg.push_str(&format!(
+        "for x in {digits} {digits} {digits} {digits}; do\n  for y in {digits} {digits} {digits} {digits}; do\n    [ -s \"$a$x$y\" ]\n  done\ndone\n"
+    ));
+    let img = config_guest(d.path(), &[("boot/grub/grub.cfg", cfg.as_bytes())]);
+    assert_sane_menu("4096 tests of 128 KiB paths", &list(&img), 1);
+}
+
 #[test]
 fn grub_million_entries_are_bounded() {
     let d = scratch();

@@ -79,6 +79,7 @@ class ExtractOptions(ctypes.Structure):
         ("n_ramdisks", ctypes.c_size_t),
         ("args", ctypes.c_char_p),
         ("map_image", ctypes.c_int),
+        ("reserved", ctypes.c_int),
     ]
 
 

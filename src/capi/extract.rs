@@ -42,6 +42,8 @@ pub struct xenboot_extract_options {
     /// the image by others show through until the caller writes to that page.
     /// Other files are copied as with 0.
     pub map_image: c_int,
+    /// Must be 0 (keeps the struct free of padding, so every byte is checked).
+    pub reserved: c_int,
 }
 
 /// Most ramdisk paths accepted in `xenboot_extract_options.ramdisks`.
@@ -71,6 +73,7 @@ pub unsafe extern "C" fn xenboot_extract_options_init(
                     n_ramdisks: 0,
                     args: ptr::null(),
                     map_image: 0,
+                    reserved: 0,
                 })
             };
             Ok(())
@@ -80,7 +83,7 @@ pub unsafe extern "C" fn xenboot_extract_options_init(
 }
 
 /// Memory handed to the caller: `size` bytes at `data`, mapped with `mmap`
-/// (anonymous, private, read/write). Release with `xenboot_blob_free` or
+/// (private, read/write; anonymous, or pages of the image with `map_image`). Release with `xenboot_blob_free` or
 /// `munmap(data, size)`. An empty blob has `data` NULL and `size` 0.
 #[repr(C)]
 #[allow(non_camel_case_types)]
@@ -161,6 +164,15 @@ unsafe fn overrides<'a>(opts: *const xenboot_extract_options) -> Result<Override
     out.map_image =
         unsafe { field::<c_int>(base, size, offset_of!(xenboot_extract_options, map_image)) }
             .is_some_and(|v| v != 0);
+    // SAFETY: as above.
+    let reserved =
+        unsafe { field::<c_int>(base, size, offset_of!(xenboot_extract_options, reserved)) };
+    if reserved.is_some_and(|v| v != 0) {
+        return Err(Error::unsupported(format!(
+            "xenboot_extract_options.reserved is not 0: a field libxenboot {} does not know",
+            crate::VERSION
+        )));
+    }
     let ramdisks = ptr_field!(ramdisks, *const *const c_char);
     if !ramdisks.is_null() {
         // SAFETY: as above.
@@ -205,6 +217,10 @@ struct Mapping {
     data: *mut u8,
     len: usize,
 }
+
+/// Most ranges of the image one blob maps (see `map_image`); a more fragmented file
+/// is copied.
+const MAX_MAPPED_RUNS: usize = 256;
 
 /// Mappings from this size on ask for transparent huge pages: filling 62 MiB of
 /// fresh 4 KiB pages costs more page faults than the copy itself.
@@ -257,8 +273,12 @@ impl Mapping {
     }
 
     /// Replaces the whole mapping by private mappings of the disk image where `file`
-    /// lies, when every range starts on a page boundary of the image and all but the
-    /// last are whole pages. Returns false (nothing changed) otherwise.
+    /// lies, when every range starts on a page boundary of the image, all but the
+    /// last are whole pages and there are at most [`MAX_MAPPED_RUNS`] (each is a
+    /// mapping of its own in the caller's process). Returns false when the file is
+    /// not so laid out or the system refuses a mapping (an image on a filesystem
+    /// without mmap): the mapping is then anonymous and writable again, to be filled
+    /// by copying.
     fn map_image_of(&mut self, x: &xenboot, file: &crate::extract::FileRef) -> Result<bool> {
         let Some(crate::extract::ImageRanges { image, runs }) = x.boot.host_runs_of(file)? else {
             return Ok(false);
@@ -268,6 +288,7 @@ impl Mapping {
         let last = runs.len().saturating_sub(1);
         let aligned = page > 0
             && !self.data.is_null()
+            && runs.len() <= MAX_MAPPED_RUNS
             && runs
                 .iter()
                 .enumerate()
@@ -278,7 +299,7 @@ impl Mapping {
         let mut dest = 0usize;
         for (at, n) in runs {
             let (Ok(n), Ok(at)) = (usize::try_from(n), libc::off_t::try_from(at)) else {
-                return Ok(false);
+                return self.make_anonymous().map(|()| false);
             };
             if dest.checked_add(n).is_none_or(|end| end > self.len) {
                 return Err(Error::corrupt("the file maps more bytes than it has"));
@@ -305,14 +326,36 @@ impl Mapping {
                 }
             };
             if p == libc::MAP_FAILED {
-                return Err(Error::io(
-                    format!("cannot map {n} bytes of the image at {at}"),
-                    &std::io::Error::last_os_error(),
-                ));
+                return self.make_anonymous().map(|()| false);
             }
             dest += n;
         }
-        Ok(dest == self.len)
+        if dest != self.len {
+            return self.make_anonymous().map(|()| false);
+        }
+        Ok(true)
+    }
+
+    /// Makes the whole mapping fresh anonymous read/write memory again.
+    fn make_anonymous(&mut self) -> Result<()> {
+        // SAFETY: replaces our own mapping of `len` bytes in place (MAP_FIXED).
+        let p = unsafe {
+            libc::mmap(
+                self.data.cast(),
+                self.len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::io(
+                format!("cannot remap {} bytes as memory", self.len),
+                &std::io::Error::last_os_error(),
+            ));
+        }
+        Ok(())
     }
 
     /// Hands the mapping to the caller; it is no longer unmapped here.

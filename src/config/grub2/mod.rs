@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::fs::{DirEntry, Stat};
 use crate::limits::Limits;
 use crate::menu::Menu;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 /// One volume of the disk as GRUB sees it.
@@ -136,20 +136,26 @@ pub fn evaluate(
 /// Remembers what `stat` answered: generated configurations name the same kernel
 /// and initrd in every entry (and test them with `[ -f … ]`), and a path lookup
 /// walks the guest's directories each time. The guest does not change during one
-/// evaluation, so the answer cannot go stale.
+/// evaluation, so the answer cannot go stale. What is kept is bounded in bytes
+/// (paths and error texts): a script can make paths of up to `max_config` bytes.
 struct StatCache<'a> {
     inner: &'a dyn GrubDisk,
     stats: RefCell<HashMap<(usize, String), Result<Stat>>>,
+    /// Bytes of paths and error texts held by `stats`.
+    held: Cell<usize>,
 }
 
 impl<'a> StatCache<'a> {
-    /// Paths remembered at most; later ones are looked up each time.
-    const MAX: usize = 4096;
+    /// Bytes of paths and error texts remembered at most.
+    const MAX_BYTES: usize = 1 << 20;
+    /// Longer paths are looked up each time.
+    const MAX_PATH: usize = 4096;
 
     fn new(inner: &'a dyn GrubDisk) -> Self {
         StatCache {
             inner,
             stats: RefCell::new(HashMap::new()),
+            held: Cell::new(0),
         }
     }
 }
@@ -173,9 +179,13 @@ impl GrubDisk for StatCache<'_> {
             return hit.clone();
         }
         let answer = self.inner.stat(volume, path);
-        let mut stats = self.stats.borrow_mut();
-        if stats.len() < Self::MAX {
-            stats.insert(key, answer.clone());
+        let cost = path
+            .len()
+            .saturating_add(answer.as_ref().err().map_or(0, Error::text_len));
+        let held = self.held.get().saturating_add(cost);
+        if path.len() <= Self::MAX_PATH && held <= Self::MAX_BYTES {
+            self.held.set(held);
+            self.stats.borrow_mut().insert(key, answer.clone());
         }
         answer
     }

@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::source::SharedSource;
 use ext4_view::{Ext4, Ext4Error, Ext4Read, Metadata};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 
 /// Offset of the superblock in the volume.
@@ -61,6 +61,7 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         limits: limits.clone(),
         looked_up: RefCell::default(),
         listed: RefCell::default(),
+        remembered: Cell::new(0),
     })))
 }
 
@@ -187,11 +188,15 @@ struct ExtFs {
     /// Directories listed by [`Filesystem::read_dir`]: canonical path → names of
     /// the regular files in it (which need no symlink check when opened).
     listed: RefCell<HashMap<Vec<u8>, Vec<Vec<u8>>>>,
+    /// Bytes the two caches hold, within [`MAX_REMEMBERED`].
+    remembered: Cell<usize>,
 }
 
-/// Canonical paths remembered at most by [`ExtFs::looked_up`]; directories (of at
-/// most `max_dir_entries` names) by [`ExtFs::listed`].
-const MAX_REMEMBERED: usize = 4096;
+/// Bytes of paths and names held by [`ExtFs::looked_up`] and [`ExtFs::listed`]
+/// together at most (a directory cycle gives endless distinct canonical paths).
+const MAX_REMEMBERED: usize = 4 << 20;
+/// What one remembered path or name costs besides its bytes.
+const ENTRY_COST: usize = 64;
 
 /// Builds the absolute path `/a/b/…` from canonical components.
 fn join(parts: &[Vec<u8>]) -> Vec<u8> {
@@ -228,11 +233,20 @@ impl ExtFs {
         let m = self
             .call(here, |p| self.fs.symlink_metadata(p))
             .map_err(|e| map_err(e, &format!("{path}: looking up {}", show(here))))?;
-        let mut memo = self.looked_up.borrow_mut();
-        if memo.len() < MAX_REMEMBERED {
-            memo.insert(here.to_vec(), m.clone());
+        if self.spend(here.len().saturating_add(ENTRY_COST)) {
+            self.looked_up.borrow_mut().insert(here.to_vec(), m.clone());
         }
         Ok(m)
+    }
+
+    /// Takes `bytes` from the caches' budget; false (nothing taken) when it is spent.
+    fn spend(&self, bytes: usize) -> bool {
+        let total = self.remembered.get().saturating_add(bytes);
+        let ok = total <= MAX_REMEMBERED;
+        if ok {
+            self.remembered.set(total);
+        }
+        ok
     }
 
     /// The canonical path of `path` when its directory was listed (see
@@ -427,7 +441,13 @@ impl Filesystem for ExtFs {
                     )));
                 }
                 let kind = kind_of(entry.file_type().map_err(|e| map_err(e, &what))?);
-                if kind == FileKind::File {
+                // The entry's type byte is the guest's word; only the inode may
+                // vouch that opening the name follows no symlink.
+                if kind == FileKind::File
+                    && entry
+                        .metadata()
+                        .is_ok_and(|m| m.file_type().is_regular_file())
+                {
                     files.push(name.to_vec());
                 }
                 out.push(DirEntry {
@@ -435,9 +455,11 @@ impl Filesystem for ExtFs {
                     kind,
                 });
             }
-            let mut listed = self.listed.borrow_mut();
-            if listed.len() < MAX_REMEMBERED {
-                listed.insert(canon, files);
+            let cost = files.iter().fold(canon.len(), |n, f| {
+                n.saturating_add(f.len()).saturating_add(ENTRY_COST)
+            });
+            if !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
+                self.listed.borrow_mut().insert(canon, files);
             }
             Ok(out)
         })

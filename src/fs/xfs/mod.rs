@@ -191,15 +191,17 @@ impl Xfs {
         let room = MAX_INDEXED_NAMES.saturating_sub(self.indexed.get());
         let mut names: HashMap<Vec<u8>, u64> = HashMap::new();
         let mut overflow = false;
-        dir::walk(&self.vol, dir, &mut |e| {
+        let whole = dir::walk(&self.vol, dir, &mut |e| {
             if names.len() >= room {
                 overflow = true;
                 return ControlFlow::Break(());
             }
             names.entry(e.name.to_vec()).or_insert(e.ino);
             ControlFlow::Continue(())
-        })?;
-        if overflow {
+        });
+        // A damaged block after the name, or too many names: look it up as before,
+        // stopping at the first match, and remember nothing.
+        if overflow || whole.is_err() {
             return Ok(dir::lookup(&self.vol, dir, name)?.map(|(ino, _)| ino));
         }
         let found = names.get(name).copied();

@@ -253,7 +253,7 @@ impl Exchange<'_> {
                 match parse_reply(buf.get(..len).unwrap_or_default()) {
                     Ok(reply) if accept(&reply) => return Ok((Some(reply), sent)),
                     Ok(reply) => {
-                        self.ignored += 1;
+                        self.ignored = self.ignored.saturating_add(1);
                         self.last_ignored = Some(format!(
                             "a {} for xid {:#010x}",
                             reply.message_type.name(),
@@ -261,7 +261,7 @@ impl Exchange<'_> {
                         ));
                     }
                     Err(e) => {
-                        self.ignored += 1;
+                        self.ignored = self.ignored.saturating_add(1);
                         self.last_ignored = Some(format!("a malformed reply ({e})"));
                     }
                 }

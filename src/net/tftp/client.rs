@@ -46,7 +46,11 @@ impl Client {
         let now = Instant::now();
         Client {
             server,
-            deadline: now.checked_add(budget).unwrap_or(now),
+            // A budget too large for the clock means no deadline worth the name.
+            deadline: now
+                .checked_add(budget)
+                .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+                .unwrap_or(now),
             budget,
             packet_timeout: PACKET_TIMEOUT,
             retries: RETRIES,
