@@ -5,7 +5,7 @@ use crate::boot::Boot;
 use crate::config::Language;
 use crate::disk::Scheme;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fs::FileKind;
+use crate::fs::{FileKind, FileReader, HostRuns};
 use crate::limits::COPY_CHUNK;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -207,70 +207,25 @@ impl Boot {
             .filesystem(file.volume)
             .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
         let mut reader = fs.open(&file.path)?;
-        let mut buf = vec![0u8; COPY_CHUNK];
-        let mut done: u64 = 0;
-        loop {
-            let n = reader.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            done = done.saturating_add(n as u64);
-            if done > file.len {
-                return Err(Error::corrupt(format!(
-                    "{} grew beyond its recorded size of {} bytes",
-                    file.path, file.len
-                )));
-            }
-            let chunk = buf
-                .get(..n)
-                .ok_or_else(|| Error::corrupt("reader overran its buffer"))?;
-            out.write_all(chunk)
-                .map_err(|e| Error::io(format!("writing {}", file.path), &e))?;
-        }
-        if done != file.len {
-            return Err(Error::corrupt(format!(
-                "{} ended after {done} of {} bytes",
-                file.path, file.len
-            )));
-        }
-        Ok(done)
+        stream(reader.as_mut(), file, out)
     }
 
     /// Copies one file into the host file `out` (from its current position): with
     /// `copy_file_range` (std's `io::copy` between files: zero-copy, reflink where the
     /// host filesystem shares blocks) when the filesystem maps the file to plain
-    /// ranges of the disk image, else by [`Boot::copy_file`].
+    /// ranges of the disk image, else streamed as by [`Boot::copy_file`].
     pub fn copy_file_to_file(&self, file: &FileRef, out: &mut File) -> Result<u64> {
         let fs = self
             .filesystem(file.volume)
             .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
-        let reader = fs.open(&file.path)?;
-        let Some(host) = reader.host_runs().filter(|_| reader.len() == file.len) else {
-            drop(reader);
-            return self.copy_file(file, out);
-        };
-        let mut done: u64 = 0;
-        for (at, len) in host.runs {
-            let mut src = host.file;
-            src.seek(SeekFrom::Start(at))
-                .map_err(|e| Error::io(format!("seeking to {at} for {}", file.path), &e))?;
-            let n = std::io::copy(&mut src.take(len), out)
-                .map_err(|e| Error::io(format!("copying {}", file.path), &e))?;
-            if n != len {
-                return Err(Error::corrupt(format!(
-                    "{}: the disk image ended inside the file ({n} of {len} bytes at {at})",
-                    file.path
-                )));
+        let mut reader = fs.open(&file.path)?;
+        match reader.host_runs() {
+            Some(host) if reader.len() == file.len => {
+                return copy_ranges(host, file, out);
             }
-            done = done.saturating_add(n);
+            _ => {}
         }
-        if done != file.len {
-            return Err(Error::corrupt(format!(
-                "{} maps {done} of its {} bytes",
-                file.path, file.len
-            )));
-        }
-        Ok(done)
+        stream(reader.as_mut(), file, out)
     }
 
     /// Streams the kernel into `out`.
@@ -288,7 +243,7 @@ impl Boot {
     }
 
     /// Opens `file`, which must still have the size the plan recorded.
-    fn open_recorded(&self, file: &FileRef) -> Result<Box<dyn crate::fs::FileReader + '_>> {
+    fn open_recorded(&self, file: &FileRef) -> Result<Box<dyn FileReader + '_>> {
         let fs = self
             .filesystem(file.volume)
             .ok_or_else(|| Error::not_found("volume has no filesystem"))?;
@@ -454,6 +409,63 @@ impl Boot {
             ramdisk: Some(rpath),
         })
     }
+}
+
+/// Streams what `reader` gives into `out`, checking it against the recorded size.
+fn stream(reader: &mut dyn FileReader, file: &FileRef, out: &mut dyn Write) -> Result<u64> {
+    let mut buf = vec![0u8; COPY_CHUNK];
+    let mut done: u64 = 0;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        done = done.saturating_add(n as u64);
+        if done > file.len {
+            return Err(Error::corrupt(format!(
+                "{} grew beyond its recorded size of {} bytes",
+                file.path, file.len
+            )));
+        }
+        let chunk = buf
+            .get(..n)
+            .ok_or_else(|| Error::corrupt("reader overran its buffer"))?;
+        out.write_all(chunk)
+            .map_err(|e| Error::io(format!("writing {}", file.path), &e))?;
+    }
+    if done != file.len {
+        return Err(Error::corrupt(format!(
+            "{} ended after {done} of {} bytes",
+            file.path, file.len
+        )));
+    }
+    Ok(done)
+}
+
+/// Copies the ranges of the host file holding `file` into `out` with `io::copy`.
+fn copy_ranges(host: HostRuns<'_>, file: &FileRef, out: &mut File) -> Result<u64> {
+    let mut done: u64 = 0;
+    for (at, len) in host.runs {
+        let mut src = host.file;
+        src.seek(SeekFrom::Start(at))
+            .map_err(|e| Error::io(format!("seeking to {at} for {}", file.path), &e))?;
+        let n = std::io::copy(&mut src.take(len), out)
+            .map_err(|e| Error::io(format!("copying {}", file.path), &e))?;
+        if n != len {
+            return Err(Error::corrupt(format!(
+                "{}: the disk image ended inside the file ({n} of {len} bytes at {at})",
+                file.path
+            )));
+        }
+        done = done.saturating_add(n);
+    }
+    if done != file.len {
+        return Err(Error::corrupt(format!(
+            "{} maps {done} of its {} bytes",
+            file.path, file.len
+        )));
+    }
+    Ok(done)
 }
 
 /// A zeroed buffer of `len` bytes (the allocator maps large ones lazily).
