@@ -20,8 +20,9 @@ Subcommands (see xenboot COMMAND --help):
   xenboot extract [--json] [--entry SEL] --output-directory DIR TARGET
                                                    copy out kernel and ramdisk
   xenboot probe [--json] TARGET                    what is on the disk, what was tried
-  xenboot pxe --tftp-server HOST --mac MAC [--list] [--output-directory DIR] [DISK]
-                                                   boot as pxelinux would, from TFTP
+  xenboot pxe (--tftp-server HOST | --interface IF) --mac MAC [--list]
+             [--output-directory DIR] [DISK]       boot as pxelinux would, from TFTP
+                                                   (with --interface: after DHCP as MAC)
 ";
 
 /// Why the command failed: the exit status and the message for stderr.
