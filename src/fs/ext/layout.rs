@@ -1,7 +1,7 @@
 //! Just enough of the ext on-disk layout to find an inode and read blocks: the
 //! geometry from the superblock, the group descriptor table and the inode fields
-//! block mapping needs. Used only to compute host runs (see [`super::runs`]); every
-//! doubt is `None`, and the caller then streams through `ext4-view`.
+//! block mapping needs, with their checksums. Every doubt is `None`, and the caller
+//! then asks `ext4-view`.
 
 use super::Superblock;
 use crate::fs::crc32c;
@@ -27,8 +27,11 @@ const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
 const INCOMPAT_CSUM_SEED: u32 = 0x2000;
 /// Group descriptor flag: the group's inode table is not initialised.
 const BG_INODE_UNINIT: u16 = 0x1;
-/// Bytes of an inode this reader looks at (the 128-byte base inode).
+/// Bytes of the base inode, all this reader uses.
 const INODE_BASE: usize = 128;
+/// Largest inode read whole to check its checksum (mke2fs allows up to a block;
+/// larger inodes are refused by [`Layout::parse`]).
+const MAX_INODE_READ: usize = 1024;
 
 /// The volume's geometry, checked against its length.
 #[derive(Clone, Debug)]
@@ -108,6 +111,7 @@ impl Layout {
         };
         if inode_size < INODE_BASE as u64
             || inode_size > block_size
+            || inode_size > MAX_INODE_READ as u64
             || !inode_size.is_power_of_two()
         {
             return None;
@@ -179,19 +183,56 @@ impl Layout {
         let at = self
             .blocks_at(block, 1)?
             .checked_add((index % per_block).checked_mul(self.inode_size)?)?;
-        let mut raw = [0u8; INODE_BASE];
-        vol.read_at(at, &mut raw).ok()?;
+        // The whole inode when it carries a checksum, the base inode otherwise.
+        let mut buf = [0u8; MAX_INODE_READ];
+        let len = match self.csum_seed {
+            Some(_) => usize::try_from(self.inode_size).ok()?.min(MAX_INODE_READ),
+            None => INODE_BASE,
+        };
+        let raw = buf.get_mut(..len)?;
+        vol.read_at(at, raw).ok()?;
+        let csum_seed = match self.csum_seed {
+            Some(seed) => {
+                let seed = crc32c::update(seed, &u32::try_from(ino).ok()?.to_le_bytes());
+                let seed = crc32c::update(seed, raw.get(0x64..0x68)?);
+                checksum_ok(raw, seed, self.inode_size)?;
+                Some(seed)
+            }
+            None => None,
+        };
         let mut root = [0u8; 60];
         root.copy_from_slice(raw.get(0x28..0x64)?);
         Some(Inode {
-            mode: le16(&raw, 0x0),
-            size: u64::from(le32(&raw, 0x4)) | u64::from(le32(&raw, 0x6C)) << 32,
-            flags: le32(&raw, 0x20),
+            mode: le16(raw, 0x0),
+            size: u64::from(le32(raw, 0x4)) | u64::from(le32(raw, 0x6C)) << 32,
+            flags: le32(raw, 0x20),
             root,
-            csum_seed: self.csum_seed.map(|seed| {
-                let seed = crc32c::update(seed, &u32::try_from(ino).unwrap_or(0).to_le_bytes());
-                crc32c::update(seed, raw.get(0x64..0x68).unwrap_or_default())
-            }),
+            csum_seed,
         })
     }
+}
+
+/// Checks the CRC-32C of the inode `raw` (seeded with the inode's own seed): over
+/// the whole inode with its checksum fields read as zero; 32 bits when the inode has
+/// room for `i_checksum_hi` (at 0x82, inside the `i_extra_isize` bytes after the base
+/// inode), the low 16 bits otherwise.
+fn checksum_ok(raw: &mut [u8], seed: u32, inode_size: u64) -> Option<()> {
+    let lo = u32::from(le16(raw, 0x7C));
+    let has_hi = inode_size > INODE_BASE as u64 && le16(raw, 0x80) >= 4;
+    let hi = if has_hi {
+        u32::from(le16(raw, 0x82))
+    } else {
+        0
+    };
+    raw.get_mut(0x7C..0x7E)?.fill(0);
+    if has_hi {
+        raw.get_mut(0x82..0x84)?.fill(0);
+    }
+    let sum = crc32c::update(seed, raw);
+    let ok = if has_hi {
+        sum == lo | hi << 16
+    } else {
+        sum & 0xFFFF == lo
+    };
+    ok.then_some(())
 }

@@ -7,14 +7,19 @@
 //! canonical paths that contain no symlinks. Absolute targets restart at the root of
 //! this filesystem; `..` above the root stays at the root.
 //!
-//! `ext4-view` returns at most one block per read and copies each block through its
-//! cache, so whole-file extraction asks for host runs instead ([`runs`]): our own
-//! small reader of the block mapping, used only for files `ext4-view` has opened.
+//! Regular files are read by our own small reader where it can ([`dir`],
+//! [`extents`], [`layout`]): each directory is read and indexed once, and a file's
+//! bytes are read (or copied by the kernel) straight from the volume ranges its
+//! extent tree names. `ext4-view` walks a path from the root and checksums every
+//! directory block on the way for each file it opens, and returns at most one block
+//! per read: 200 BLS snippets cost ~50M instructions to open through it. Whatever
+//! our reader doubts (block-mapped, sparse or inline files, unknown features, a
+//! checksum that fails) is opened through `ext4-view` instead, which reports
+//! corruption in its own words.
 
 mod dir;
 mod extents;
 mod layout;
-mod runs;
 
 use super::{no_panic, split_path, DirEntry, FileKind, FileReader, Filesystem, HostRuns, Stat};
 use crate::error::{Error, ErrorKind, Result};
@@ -23,6 +28,7 @@ use crate::source::SharedSource;
 use ext4_view::{Ext4, Ext4Error, Ext4Read, Metadata};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
 /// Offset of the superblock in the volume.
 const SUPERBLOCK_AT: u64 = 1024;
@@ -61,6 +67,7 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         limits: limits.clone(),
         looked_up: RefCell::default(),
         listed: RefCell::default(),
+        indexes: RefCell::default(),
         remembered: Cell::new(0),
     })))
 }
@@ -174,9 +181,9 @@ fn map_err(e: Ext4Error, what: &str) -> Error {
 /// A loaded ext filesystem.
 struct ExtFs {
     fs: Ext4,
-    /// The volume `ext4-view` reads, for host runs.
+    /// The volume `ext4-view` reads, which our own reader reads too.
     volume: SharedSource,
-    /// Our own view of the geometry, when host runs can be computed at all.
+    /// Our own view of the geometry, when our reader understands the volume at all.
     layout: Option<layout::Layout>,
     kind: &'static str,
     limits: Limits,
@@ -188,12 +195,15 @@ struct ExtFs {
     /// Directories listed by [`Filesystem::read_dir`]: canonical path → names of
     /// the regular files in it (which need no symlink check when opened).
     listed: RefCell<HashMap<Vec<u8>, Vec<Vec<u8>>>>,
-    /// Bytes the two caches hold, within [`MAX_REMEMBERED`].
+    /// Directories our reader has indexed, by inode number.
+    indexes: RefCell<HashMap<u64, Rc<dir::Index>>>,
+    /// Bytes the three caches hold, within [`MAX_REMEMBERED`].
     remembered: Cell<usize>,
 }
 
-/// Bytes of paths and names held by [`ExtFs::looked_up`] and [`ExtFs::listed`]
-/// together at most (a directory cycle gives endless distinct canonical paths).
+/// Bytes of paths and names held by [`ExtFs::looked_up`], [`ExtFs::listed`] and
+/// [`ExtFs::indexes`] together at most (a directory cycle gives endless distinct
+/// canonical paths).
 const MAX_REMEMBERED: usize = 4 << 20;
 /// What one remembered path or name costs besides its bytes.
 const ENTRY_COST: usize = 64;
@@ -360,7 +370,7 @@ impl ExtFs {
     /// Bounds the work of scanning a directory: a hostile extent tree can give a
     /// directory billions of blocks that all map to the same few on disk.
     fn check_dir_size(&self, meta: &Metadata, dir: &[u8]) -> Result<()> {
-        let max = (self.limits.max_dir_entries as u64).saturating_mul(MAX_DIRENT);
+        let max = self.max_dir_bytes();
         if meta.len() > max {
             return Err(Error::limit(format!(
                 "directory {} is {} bytes, more than {max} ({} entries)",
@@ -375,7 +385,53 @@ impl ExtFs {
     fn what(&self, verb: &str, path: &str) -> String {
         format!("{verb} {path} on {}", self.kind)
     }
+
+    /// Largest directory read, in bytes (see [`ExtFs::check_dir_size`]).
+    fn max_dir_bytes(&self) -> u64 {
+        (self.limits.max_dir_entries as u64).saturating_mul(MAX_DIRENT)
+    }
+
+    /// Opens the regular file at the canonical path `canon` with our own reader:
+    /// `None` when it cannot (see the module documentation).
+    fn open_extents(&self, canon: &[u8]) -> Option<ExtentReader<'_>> {
+        let layout = self.layout.as_ref()?;
+        let vol = self.volume.as_ref();
+        let mut ino = dir::ROOT_INO;
+        for name in canon.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            ino = self.index(layout, ino)?.get(name)?;
+        }
+        let inode = layout.inode(vol, ino)?;
+        if inode.mode & S_IFMT != S_IFREG {
+            return None;
+        }
+        let runs = extents::map(layout, vol, &inode)?;
+        Some(ExtentReader {
+            fs: self,
+            len: inode.size,
+            runs,
+            run: 0,
+            into_run: 0,
+        })
+    }
+
+    /// The index of directory `ino`, remembered while the budget lasts.
+    fn index(&self, layout: &layout::Layout, ino: u64) -> Option<Rc<dir::Index>> {
+        if let Some(ix) = self.indexes.borrow().get(&ino) {
+            return Some(ix.clone());
+        }
+        let vol = self.volume.as_ref();
+        let inode = layout.inode(vol, ino)?;
+        let ix = Rc::new(dir::read(layout, vol, &inode, self.max_dir_bytes())?);
+        if self.spend(ix.cost().saturating_add(ENTRY_COST)) {
+            self.indexes.borrow_mut().insert(ino, ix.clone());
+        }
+        Some(ix)
+    }
 }
+
+/// File type bits of `i_mode`, and the regular-file type.
+const S_IFMT: u16 = 0xF000;
+const S_IFREG: u16 = 0x8000;
 
 fn kind_of(t: ext4_view::FileType) -> FileKind {
     if t.is_regular_file() {
@@ -482,31 +538,29 @@ impl Filesystem for ExtFs {
                     canon
                 }
             };
+            if let Some(r) = self.open_extents(&canon) {
+                return Ok(Box::new(r) as Box<dyn FileReader + 'a>);
+            }
             let file = self
                 .call(&canon, |p| self.fs.open(p))
                 .map_err(|e| map_err(e, &what))?;
             Ok(Box::new(ExtReader {
                 len: file.metadata().len(),
                 file,
-                fs: self,
-                canon,
                 what: what.clone(),
             }) as Box<dyn FileReader + 'a>)
         })
     }
 }
 
-/// A file being streamed out of an ext filesystem.
-struct ExtReader<'a> {
+/// A file streamed through `ext4-view`.
+struct ExtReader {
     file: ext4_view::File,
     len: u64,
-    fs: &'a ExtFs,
-    /// The canonical path `file` was opened by.
-    canon: Vec<u8>,
     what: String,
 }
 
-impl FileReader for ExtReader<'_> {
+impl FileReader for ExtReader {
     fn len(&self) -> u64 {
         self.len
     }
@@ -520,21 +574,49 @@ impl FileReader for ExtReader<'_> {
             })
         })
     }
+}
+
+/// A file read by our own reader: `runs` are its bytes' `(offset in the volume,
+/// length)` ranges, in file order.
+struct ExtentReader<'a> {
+    fs: &'a ExtFs,
+    len: u64,
+    runs: Vec<(u64, u64)>,
+    /// The run the next byte is in, and how far into it.
+    run: usize,
+    into_run: u64,
+}
+
+impl FileReader for ExtentReader<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let mut done = 0usize;
+        while let Some(&(at, len)) = self.runs.get(self.run) {
+            let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            let left = len - self.into_run;
+            let n = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            self.fs.volume.read_at(at + self.into_run, &mut rest[..n])?;
+            done += n;
+            self.into_run += n as u64;
+            if self.into_run == len {
+                self.run += 1;
+                self.into_run = 0;
+            }
+        }
+        Ok(done)
+    }
 
     fn host_runs(&self) -> Option<HostRuns<'_>> {
         let (file, base) = self.fs.volume.host_file()?;
-        let max_dir_bytes = (self.fs.limits.max_dir_entries as u64).saturating_mul(MAX_DIRENT);
-        let layout = self.fs.layout.as_ref()?;
-        let runs = runs::volume_runs(
-            layout,
-            self.fs.volume.as_ref(),
-            &self.canon,
-            &self.file,
-            max_dir_bytes,
-        )?;
-        let runs = runs
-            .into_iter()
-            .map(|(at, len)| Some((base.checked_add(at)?, len)))
+        let runs = self
+            .runs
+            .iter()
+            .map(|&(at, len)| Some((base.checked_add(at)?, len)))
             .collect::<Option<Vec<_>>>()?;
         Some(HostRuns { file, runs })
     }
