@@ -79,7 +79,7 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// True for the characters GRUB allows unquoted inside a word (`CHAR` in yylex.l).
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     !matches!(
         c,
         '{' | '}' | '|' | '&' | '$' | ';' | '<' | '>' | ' ' | '\t' | '\n' | '\'' | '"' | '\\'
