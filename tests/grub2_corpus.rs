@@ -359,6 +359,6 @@ fn bls_snippets_of_the_corpus_parse() {
         "u-root/bls/typeone/fedora.conf",
     ] {
         let text = std::fs::read_to_string(corpus().join(f)).unwrap();
-        assert!(!parse_entry("x", &text).keys.is_empty(), "{f}");
+        assert!(parse_entry("x", &text).keys().next().is_some(), "{f}");
     }
 }

@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(bls::vercmp(id, id), Ordering::Equal);
         assert_eq!(bls::bls_cmp(id, id), Ordering::Equal);
         let e = bls::parse_entry(id, body);
-        for (k, v) in &e.keys {
+        for (k, v) in e.keys() {
             assert!(!k.is_empty() && !k.contains(['\n', ' ']), "key {k:?}");
             let _ = bls::expand_val(v, &|n| (n.len() % 2 == 0).then(|| n.to_string()));
         }

@@ -63,52 +63,126 @@ pub struct xenboot_entry {
 
 /// The C view of the menu and the strings it points to.
 struct EntryTable {
-    /// Owns every string; their heap buffers do not move when this vector grows.
-    _strings: Vec<CString>,
-    /// Owns each entry's NULL-terminated initrd array.
-    _arrays: Vec<Vec<*const c_char>>,
+    /// Every string, each NUL-terminated, one after another: one allocation for the
+    /// whole menu (a 200-entry menu made ~1,400 separate C strings before).
+    _text: Vec<u8>,
+    /// All entries' NULL-terminated initrd arrays, one after another.
+    _initrds: Vec<*const c_char>,
     entries: Vec<xenboot_entry>,
+}
+
+/// Where an entry's strings start in [`EntryTable::_text`].
+struct Offsets {
+    title: usize,
+    id: Option<usize>,
+    path: usize,
+    position: usize,
+    kernel: Option<usize>,
+    /// Index of the entry's first initrd pointer in [`EntryTable::_initrds`].
+    initrds: usize,
+    args: usize,
+    why_not: Option<usize>,
+}
+
+/// Appends `s` and a NUL to `text` (a NUL inside `s` becomes U+FFFD, as in
+/// [`super::c_string`]); returns where it starts.
+fn put(text: &mut Vec<u8>, s: &str) -> usize {
+    let at = text.len();
+    push_text(text, s);
+    text.push(0);
+    at
+}
+
+/// Appends `s` to `text` without its terminating NUL (see [`put`]).
+fn push_text(text: &mut Vec<u8>, s: &str) {
+    let mut pieces = s.split('\0');
+    text.extend_from_slice(pieces.next().unwrap_or_default().as_bytes());
+    for piece in pieces {
+        text.extend_from_slice("\u{FFFD}".as_bytes());
+        text.extend_from_slice(piece.as_bytes());
+    }
+}
+
+/// Appends the entry's submenu path (titles joined by `>`, a `>` in a title
+/// doubled) and a NUL; returns where it starts.
+fn put_path(text: &mut Vec<u8>, submenu: &[String]) -> usize {
+    let at = text.len();
+    for (i, title) in submenu.iter().enumerate() {
+        if i > 0 {
+            text.push(b'>');
+        }
+        push_text(text, &title.replace('>', ">>"));
+    }
+    text.push(0);
+    at
+}
+
+/// Appends the entry's position (`1>2`) and a NUL; returns where it starts.
+fn put_position(text: &mut Vec<u8>, position: &[usize]) -> usize {
+    use std::io::Write;
+    let at = text.len();
+    for (i, p) in position.iter().enumerate() {
+        let sep = if i > 0 { ">" } else { "" };
+        // Writing into a vector cannot fail.
+        let _ = write!(text, "{sep}{p}");
+    }
+    text.push(0);
+    at
 }
 
 impl EntryTable {
     fn new(entries: &[Entry]) -> EntryTable {
-        let mut strings = Vec::new();
-        let mut arrays = Vec::with_capacity(entries.len());
-        let mut keep = |s: &str| {
-            let c = c_string(s);
-            let p = c.as_ptr();
-            strings.push(c);
-            p
-        };
-        let mut out = Vec::with_capacity(entries.len());
+        let mut text = Vec::new();
+        let mut initrd_at = Vec::new();
+        let mut offsets = Vec::with_capacity(entries.len());
         for e in entries {
-            let mut initrds: Vec<*const c_char> = e.initrds.iter().map(|s| keep(s)).collect();
-            initrds.push(ptr::null());
-            let path: Vec<String> = e.submenu.iter().map(|t| t.replace('>', ">>")).collect();
-            let position: Vec<String> = e.position.iter().map(|p| p.to_string()).collect();
-            out.push(xenboot_entry {
-                title: keep(&e.title),
-                id: e.id.as_deref().map_or(ptr::null(), &mut keep),
-                path: keep(&path.join(">")),
-                position: keep(&position.join(">")),
-                kernel: e.kernel.as_deref().map_or(ptr::null(), &mut keep),
-                initrds: initrds.as_ptr(),
+            let first = initrd_at.len();
+            for i in &e.initrds {
+                initrd_at.push(Some(put(&mut text, i)));
+            }
+            initrd_at.push(None);
+            offsets.push(Offsets {
+                title: put(&mut text, &e.title),
+                id: e.id.as_deref().map(|s| put(&mut text, s)),
+                path: put_path(&mut text, &e.submenu),
+                position: put_position(&mut text, &e.position),
+                kernel: e.kernel.as_deref().map(|s| put(&mut text, s)),
+                initrds: first,
+                args: put(&mut text, &e.args),
+                why_not: (!e.is_bootable()).then(|| {
+                    let why = e.not_bootable.as_deref().unwrap_or("it names no kernel");
+                    put(&mut text, why)
+                }),
+            });
+        }
+        // `text` and `initrds` are complete: their heap buffers no longer move (moving
+        // the vectors into the table keeps them), so pointers into them stay valid.
+        let base = text.as_ptr().cast::<c_char>();
+        let at = |off: usize| base.wrapping_add(off);
+        let initrds: Vec<*const c_char> = initrd_at
+            .iter()
+            .map(|o| o.map_or(ptr::null(), at))
+            .collect();
+        let out = entries
+            .iter()
+            .zip(&offsets)
+            .map(|(e, o)| xenboot_entry {
+                title: at(o.title),
+                id: o.id.map_or(ptr::null(), at),
+                path: at(o.path),
+                position: at(o.position),
+                kernel: o.kernel.map_or(ptr::null(), at),
+                initrds: initrds.as_ptr().wrapping_add(o.initrds),
                 n_initrds: e.initrds.len(),
-                args: keep(&e.args),
+                args: at(o.args),
                 bootable: e.is_bootable(),
                 hidden: e.hidden,
-                why_not: if e.is_bootable() {
-                    ptr::null()
-                } else {
-                    keep(e.not_bootable.as_deref().unwrap_or("it names no kernel"))
-                },
-            });
-            // Moving the Vec keeps its heap buffer (and `initrds.as_ptr()`) in place.
-            arrays.push(initrds);
-        }
+                why_not: o.why_not.map_or(ptr::null(), at),
+            })
+            .collect();
         EntryTable {
-            _strings: strings,
-            _arrays: arrays,
+            _text: text,
+            _initrds: initrds,
             entries: out,
         }
     }

@@ -375,20 +375,50 @@ impl<'a> Interp<'a> {
         out
     }
 
+    /// True when the reference `part` to variable `name` expands to at most one
+    /// field whatever it is next to: an ordinary variable inside quotes, or one
+    /// whose value has no blank to split on.
+    fn single_field(&self, name: &str, part: &Part) -> bool {
+        let special =
+            name.starts_with(|c: char| c.is_ascii_digit()) || matches!(name, "#" | "*" | "@");
+        !special
+            && (matches!(part, Part::DqVar(_))
+                || !self
+                    .get(name)
+                    .is_some_and(|v| v.contains([' ', '\t', '\n', '\r'])))
+    }
+
     /// Expands words into arguments (`grub_script_arglist_to_argv`).
     pub(crate) fn expand(&self, words: &[Rc<Word>]) -> Flow<Vec<String>> {
         let max = usize::try_from(self.limits.max_config).unwrap_or(usize::MAX);
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<String> = Vec::with_capacity(words.len());
         for w in words {
+            if let Some(plain) = w.plain.as_deref().filter(|p| !p.is_empty()) {
+                out.push(plain.to_string());
+                continue;
+            }
             let mut cur: Option<String> = None;
             for part in &w.parts {
                 match part {
                     Part::Text(t) => {
                         if !t.is_empty() {
-                            cur.get_or_insert_with(String::new).push_str(t);
+                            cur.get_or_insert_with(|| String::with_capacity(64))
+                                .push_str(t);
                         }
                     }
                     Part::Quoted(t) => cur.get_or_insert_with(String::new).push_str(t),
+                    // A variable whose value is one field (the usual case) needs no list.
+                    Part::Var(n) | Part::DqVar(n) if self.single_field(n, part) => {
+                        if let Some(v) = self.get(n).filter(|v| !v.is_empty()) {
+                            let c = cur.get_or_insert_with(|| String::with_capacity(64));
+                            c.push_str(v);
+                            if c.len() > max {
+                                return Err(limit(format!(
+                                    "an argument grew beyond the limit of {max} bytes"
+                                )));
+                            }
+                        }
+                    }
                     Part::Var(n) | Part::DqVar(n) => {
                         let values = self.var_values(n, matches!(part, Part::Var(_)));
                         for (i, v) in values.iter().enumerate() {

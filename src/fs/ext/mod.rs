@@ -68,6 +68,7 @@ pub fn probe(volume: SharedSource, limits: &Limits) -> Result<Option<Box<dyn Fil
         looked_up: RefCell::default(),
         listed: RefCell::default(),
         indexes: RefCell::default(),
+        last_dir: RefCell::default(),
         remembered: Cell::new(0),
     })))
 }
@@ -197,6 +198,9 @@ struct ExtFs {
     listed: RefCell<HashMap<Vec<u8>, Vec<Vec<u8>>>>,
     /// Directories our reader has indexed, by inode number.
     indexes: RefCell<HashMap<u64, Rc<dir::Index>>>,
+    /// The last directory [`ExtFs::listed_file`] resolved, and its canonical path:
+    /// BLS snippets are opened one after another from the same directory.
+    last_dir: RefCell<Option<(String, Vec<u8>)>>,
     /// Bytes the three caches hold, within [`MAX_REMEMBERED`].
     remembered: Cell<usize>,
 }
@@ -266,14 +270,26 @@ impl ExtFs {
         if name.is_empty() || name == "." || name == ".." {
             return None;
         }
-        // Errors are left to the full resolution, which names the whole path.
-        let (mut canon, meta) = self.resolve(dir).ok()?;
+        let mut canon = match &*self.last_dir.borrow() {
+            Some((d, canon)) if d == dir => canon.clone(),
+            _ => {
+                // Errors are left to the full resolution, which names the whole path.
+                let (canon, meta) = self.resolve(dir).ok()?;
+                if !meta.is_dir() {
+                    return None;
+                }
+                canon
+            }
+        };
         let listed = self.listed.borrow();
         let seen = listed
             .get(&canon)
             .is_some_and(|files| files.iter().any(|f| f == name.as_bytes()));
-        if !meta.is_dir() || !seen {
+        if !seen {
             return None;
+        }
+        if !matches!(&*self.last_dir.borrow(), Some((d, _)) if d == dir) {
+            *self.last_dir.borrow_mut() = Some((dir.to_string(), canon.clone()));
         }
         if canon != b"/" {
             canon.push(b'/');
