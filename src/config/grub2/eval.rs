@@ -586,23 +586,19 @@ impl<'a> Interp<'a> {
     }
 
     fn exec_simple(&mut self, words: &[Rc<Word>], block: Option<&parser::Block>) -> Flow<i32> {
-        let argv = self.expand(words)?;
-        let Some(first) = argv.first() else {
+        let mut args = self.expand(words)?;
+        if args.is_empty() {
             return Ok(0);
-        };
-        let (invert, name, args) = if first == "!" {
-            match argv.get(1) {
-                Some(n) => (true, n.as_str(), argv.get(2..).unwrap_or_default()),
-                None => {
-                    self.warn("no command is specified");
-                    return Ok(errno::BAD_ARGUMENT);
-                }
+        }
+        let invert = args.first().is_some_and(|f| f == "!");
+        if invert {
+            args.remove(0);
+            if args.is_empty() {
+                self.warn("no command is specified");
+                return Ok(errno::BAD_ARGUMENT);
             }
-        } else {
-            (false, first.as_str(), argv.get(1..).unwrap_or_default())
-        };
-        let name = name.to_string();
-        let args = args.to_vec();
+        }
+        let name = args.remove(0);
         let ret = if let Some(r) = self.builtin(&name, &args, block) {
             r?
         } else if let Some(body) = self.functions.get(&name).cloned() {

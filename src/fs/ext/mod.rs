@@ -27,7 +27,7 @@ use crate::limits::Limits;
 use crate::source::SharedSource;
 use ext4_view::{Ext4, Ext4Error, Ext4Read, Metadata};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 /// Offset of the superblock in the volume.
@@ -194,11 +194,12 @@ struct ExtFs {
     /// directory of 200 entries cost ~120M instructions to list without this.
     looked_up: RefCell<HashMap<Vec<u8>, Metadata>>,
     /// Directories listed by [`Filesystem::read_dir`]: canonical path → names of
-    /// the regular files in it (which need no symlink check when opened).
-    listed: RefCell<HashMap<Vec<u8>, Vec<Vec<u8>>>>,
+    /// the regular files in it (which need no symlink check when opened). Kept only
+    /// where our own reader cannot open files (which needs no such list).
+    listed: RefCell<HashMap<Vec<u8>, HashSet<Vec<u8>>>>,
     /// Directories our reader has indexed, by inode number.
     indexes: RefCell<HashMap<u64, Rc<dir::Index>>>,
-    /// The last directory [`ExtFs::listed_file`] resolved, and its canonical path:
+    /// The last directory [`ExtFs::in_dir`] resolved, and its canonical path:
     /// BLS snippets are opened one after another from the same directory.
     last_dir: RefCell<Option<(String, Vec<u8>)>>,
     /// Bytes the three caches hold, within [`MAX_REMEMBERED`].
@@ -263,17 +264,19 @@ impl ExtFs {
         ok
     }
 
-    /// The canonical path of `path` when its directory was listed (see
-    /// [`ExtFs::listed`]) and showed its last component as a regular file.
-    fn listed_file(&self, path: &str) -> Option<Vec<u8>> {
+    /// The canonical path of the directory `path` is in, joined with its last
+    /// component, which itself is not resolved (`None` for `.`, `..`, or when the
+    /// directory cannot be resolved: the full resolution then names the error).
+    /// Opening one file after another in the same directory resolves it once.
+    fn in_dir(&self, path: &str) -> Option<Vec<u8>> {
         let (dir, name) = path.rsplit_once('/')?;
         if name.is_empty() || name == "." || name == ".." {
             return None;
         }
+        let dir = if dir.is_empty() { "/" } else { dir };
         let mut canon = match &*self.last_dir.borrow() {
             Some((d, canon)) if d == dir => canon.clone(),
             _ => {
-                // Errors are left to the full resolution, which names the whole path.
                 let (canon, meta) = self.resolve(dir).ok()?;
                 if !meta.is_dir() {
                     return None;
@@ -281,13 +284,6 @@ impl ExtFs {
                 canon
             }
         };
-        let listed = self.listed.borrow();
-        let seen = listed
-            .get(&canon)
-            .is_some_and(|files| files.iter().any(|f| f == name.as_bytes()));
-        if !seen {
-            return None;
-        }
         if !matches!(&*self.last_dir.borrow(), Some((d, _)) if d == dir) {
             *self.last_dir.borrow_mut() = Some((dir.to_string(), canon.clone()));
         }
@@ -296,6 +292,20 @@ impl ExtFs {
         }
         canon.extend_from_slice(name.as_bytes());
         Some(canon)
+    }
+
+    /// True when the directory of the canonical path `canon` was listed (see
+    /// [`ExtFs::listed`]) and showed its last component as a regular file.
+    fn listed_as_file(&self, canon: &[u8]) -> bool {
+        let Some(cut) = canon.iter().rposition(|&b| b == b'/') else {
+            return false;
+        };
+        let dir = if cut == 0 { &b"/"[..] } else { &canon[..cut] };
+        let name = &canon[cut + 1..];
+        self.listed
+            .borrow()
+            .get(dir)
+            .is_some_and(|files| files.contains(name))
     }
 
     /// Resolves `path` inside this filesystem, following every symlink. Returns the
@@ -499,7 +509,9 @@ impl Filesystem for ExtFs {
                 .map_err(|e| map_err(e, &what))?;
             let max = self.limits.max_dir_entries;
             let mut out = Vec::new();
-            let mut files = Vec::new();
+            let mut files = HashSet::new();
+            // Only needed where our own reader cannot open files (see `open`).
+            let remember = self.layout.is_none();
             for entry in iter {
                 let entry = entry.map_err(|e| map_err(e, &what))?;
                 let name = entry.file_name();
@@ -515,12 +527,13 @@ impl Filesystem for ExtFs {
                 let kind = kind_of(entry.file_type().map_err(|e| map_err(e, &what))?);
                 // The entry's type byte is the guest's word; only the inode may
                 // vouch that opening the name follows no symlink.
-                if kind == FileKind::File
+                if remember
+                    && kind == FileKind::File
                     && entry
                         .metadata()
                         .is_ok_and(|m| m.file_type().is_regular_file())
                 {
-                    files.push(name.to_vec());
+                    files.insert(name.to_vec());
                 }
                 out.push(DirEntry {
                     name: show(name),
@@ -530,7 +543,7 @@ impl Filesystem for ExtFs {
             let cost = files.iter().fold(canon.len(), |n, f| {
                 n.saturating_add(f.len()).saturating_add(ENTRY_COST)
             });
-            if !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
+            if remember && !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
                 self.listed.borrow_mut().insert(canon, files);
             }
             Ok(out)
@@ -540,8 +553,13 @@ impl Filesystem for ExtFs {
     fn open<'a>(&'a self, path: &str) -> Result<Box<dyn FileReader + 'a>> {
         let what = self.what("reading", path);
         no_panic(&what, || {
-            // A listing that showed a regular file there spares the symlink check.
-            let canon = match self.listed_file(path) {
+            // A regular file our reader finds in the (resolved) directory, or one a
+            // listing showed there, needs no symlink check.
+            let quick = self.in_dir(path);
+            if let Some(r) = quick.as_deref().and_then(|c| self.open_extents(c)) {
+                return Ok(Box::new(r) as Box<dyn FileReader + 'a>);
+            }
+            let canon = match quick.filter(|c| self.listed_as_file(c)) {
                 Some(canon) => canon,
                 None => {
                     let (canon, meta) = self.resolve(path)?;
