@@ -369,15 +369,17 @@ pub(crate) fn blscfg(it: &mut Interp<'_>, args: &[String]) -> Flow<i32> {
         it.get("blsdir")
             .map_or_else(|| "/loader/entries/".to_string(), str::to_string)
     });
-    let (entries, unread) = match read_entries(it.disk, volume, &dir, it.limits) {
-        Ok(e) => e,
+    let (entries, unread, read_dir) = match read_entries(it.disk, volume, &dir, it.limits) {
+        Ok((e, unread)) => (e, unread, dir.as_str()),
         Err(_) if !explicit => {
-            read_entries(it.disk, volume, "/boot/loader/entries/", it.limits).unwrap_or_default()
+            let fallback = "/boot/loader/entries/";
+            let (e, unread) = read_entries(it.disk, volume, fallback, it.limits).unwrap_or_default();
+            (e, unread, fallback)
         }
-        Err(_) => (Vec::new(), 0),
+        Err(_) => (Vec::new(), 0, dir.as_str()),
     };
     if unread > 0 {
-        it.warn(format!("blscfg: {}", unread_warning(&dir, unread)));
+        it.warn(format!("blscfg: {}", unread_warning(read_dir, unread)));
     }
     let def = it.get("default").map(str::to_string);
     let prefix = EntryPrefix::new(it);
