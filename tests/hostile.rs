@@ -1039,11 +1039,11 @@ fn bls_directories_of_thousands_of_entries_are_bounded() {
                 assert!(warned, "{name}: {}", r.show());
                 if prefix == "/boot" {
                     // blscfg read its fallback directory, which the warning names.
-                    let names_dir = v["warnings"].as_array().unwrap().iter().any(|w| {
-                        w.as_str()
-                            .unwrap()
-                            .contains("/boot/loader/entries/: the")
-                    });
+                    let names_dir = v["warnings"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|w| w.as_str().unwrap().contains("/boot/loader/entries/: the"));
                     assert!(names_dir, "{name}: {}", r.show());
                 }
             }

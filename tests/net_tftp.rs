@@ -353,6 +353,54 @@ fn tftp_duplicate_data_is_acked_again_and_foreign_tids_get_error_5() {
     );
 }
 
+/// A scripted server that sends a malformed datagram and then block 1, then keeps
+/// repeating block 1 every 50 ms instead of sending block 2. The malformed datagram
+/// is ignored (the transfer goes on); the repeats are acknowledged but do not hold
+/// the transfer open: it ends after the retransmits of ACK 1, not after the budget.
+#[test]
+fn tftp_malformed_datagrams_are_ignored_and_stray_repeats_do_not_extend_waiting() {
+    let listen = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = listen.local_addr().unwrap();
+    let block = bytes(52, 512);
+    let served = block.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let script = std::thread::spawn(move || {
+        listen
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 2048];
+        let (_, client) = listen.recv_from(&mut buf).unwrap();
+        let tid = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tid.set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        tid.send_to(b"\x00\x09garbage", client).unwrap();
+        let data = [&[0, 3, 0, 1][..], &served].concat();
+        let mut acks = 0;
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            tid.send_to(&data, client).unwrap();
+            if tid.recv_from(&mut buf).is_ok() {
+                acks += 1;
+            }
+        }
+        acks
+    });
+    let mut client = Client::new(addr, Duration::from_secs(30));
+    client.packet_timeout = Duration::from_millis(300);
+    client.retries = 2;
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let err = client.download("file", &mut out, u64::MAX).unwrap_err();
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acks = script.join().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.to_string().contains("no answer after 3 tries"), "{err}");
+    assert!(out == block, "block 1 was delivered once");
+    assert!(took < Duration::from_secs(3), "ended after {took:?}");
+    assert!(acks >= 3, "the repeats were acknowledged ({acks})");
+}
+
 // ---- PXE: pxelinux's configuration search, includes and extraction over TFTP ----
 
 use xenboot::extract::Request;

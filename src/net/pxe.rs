@@ -127,7 +127,15 @@ impl Boot {
         let names = config_candidates(params)?;
         let client = Client::new(params.server, options.limits.max_network_time);
         let absolute = prefix(params).starts_with('/');
-        let tftp = TftpFs::new(client, &options.limits).absolute_names(absolute);
+        let mut tftp = TftpFs::new(client, &options.limits).absolute_names(absolute);
+        // An absolute option-209 name is asked for as such, even under a relative
+        // prefix (its single candidate is that name).
+        let named = params.config_file.as_deref().unwrap_or_default();
+        if named.starts_with('/') || named.starts_with("::") {
+            for name in &names {
+                tftp = tftp.absolute_name_of(name);
+            }
+        }
         let server = params.server;
         let mut notes = vec![format!(
             "PXE: TFTP server {server}, MAC {}, client IP {}, path prefix {:?}",

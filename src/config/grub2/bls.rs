@@ -373,7 +373,8 @@ pub(crate) fn blscfg(it: &mut Interp<'_>, args: &[String]) -> Flow<i32> {
         Ok((e, unread)) => (e, unread, dir.as_str()),
         Err(_) if !explicit => {
             let fallback = "/boot/loader/entries/";
-            let (e, unread) = read_entries(it.disk, volume, fallback, it.limits).unwrap_or_default();
+            let (e, unread) =
+                read_entries(it.disk, volume, fallback, it.limits).unwrap_or_default();
             (e, unread, fallback)
         }
         Err(_) => (Vec::new(), 0, dir.as_str()),

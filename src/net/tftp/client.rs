@@ -139,12 +139,20 @@ impl Client {
             received: 0,
             max,
             done: false,
-            last_sent: rrq,
+            last_sent: Vec::new(),
+            resend_at: Instant::now(),
+            tries: 0,
             buf: vec![0u8; 1 << 16],
             pending: None,
         };
-        t.send_last().map_err(Refused::Fatal)?;
-        let n = t.wait().map_err(Refused::Fatal)?;
+        t.send_new(rrq).map_err(Refused::Fatal)?;
+        // A datagram that is no TFTP packet is ignored like a stray one.
+        let n = loop {
+            let n = t.wait().map_err(Refused::Fatal)?;
+            if packet::parse_packet(t.buf.get(..n).unwrap_or_default()).is_ok() {
+                break n;
+            }
+        };
         let bytes = t.buf.get(..n).unwrap_or_default();
         let pkt = packet::parse_packet(bytes).map_err(|e| Refused::Fatal(t.annotate(e)))?;
         match pkt {
@@ -158,8 +166,8 @@ impl Client {
                         "the file is {size} bytes, more than the limit of {max} bytes"
                     ))));
                 }
-                t.last_sent = packet::encode_ack(0).to_vec();
-                t.send_last().map_err(Refused::Fatal)?;
+                t.send_new(packet::encode_ack(0).to_vec())
+                    .map_err(Refused::Fatal)?;
                 Ok(t)
             }
             Packet::Data { block: 1, data } => {
@@ -293,6 +301,12 @@ pub struct Transfer {
     max: u64,
     done: bool,
     last_sent: Vec<u8>,
+    /// When `last_sent` goes out again if nothing in order has come: packets out of
+    /// order, stray or malformed, do not move it, so they cannot hold a transfer
+    /// open beyond `retries` timeouts.
+    resend_at: Instant,
+    /// Times `last_sent` has gone out again.
+    tries: u32,
     buf: Vec<u8>,
     /// Length of a DATA packet already in `buf` and not yet handed out.
     pending: Option<usize>,
@@ -341,7 +355,11 @@ impl Transfer {
             None => loop {
                 let n = self.wait()?;
                 let bytes = self.buf.get(..n).unwrap_or_default();
-                match packet::parse_packet(bytes)? {
+                // A datagram that is no TFTP packet is ignored like a stray one.
+                let Ok(pkt) = packet::parse_packet(bytes) else {
+                    continue;
+                };
+                match pkt {
                     Packet::Data { block, .. } if block == self.expected => break n,
                     // A repeat of the block acknowledged last: our ACK was lost.
                     Packet::Data { block, .. } if block == self.expected.wrapping_sub(1) => {
@@ -376,8 +394,7 @@ impl Transfer {
             )));
         }
         self.received = received;
-        self.last_sent = packet::encode_ack(self.expected).to_vec();
-        self.send_last()?;
+        self.send_new(packet::encode_ack(self.expected).to_vec())?;
         self.expected = self.expected.wrapping_add(1);
         if len < self.blksize {
             self.done = true;
@@ -391,13 +408,11 @@ impl Transfer {
     }
 
     /// Waits for a packet from the server's transfer ID, sending the last packet
-    /// again on each per-packet timeout; returns its length in `buf`.
+    /// again each time its per-packet timeout passes; returns its length in `buf`.
     fn wait(&mut self) -> Result<usize> {
-        let mut tries: u32 = 0;
         loop {
             let now = Instant::now();
-            let left = self.deadline.saturating_duration_since(now);
-            if left.is_zero() {
+            if now >= self.deadline {
                 return Err(Error::new(
                     ErrorKind::Network,
                     format!(
@@ -406,7 +421,29 @@ impl Transfer {
                     ),
                 ));
             }
-            let wait = left.min(self.packet_timeout).max(Duration::from_millis(1));
+            if now >= self.resend_at {
+                self.tries = self.tries.saturating_add(1);
+                if self.tries > self.retries {
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        format!(
+                            "no answer after {} tries {} ms apart",
+                            self.tries,
+                            self.packet_timeout.as_millis()
+                        ),
+                    ));
+                }
+                self.send_last()?;
+                self.resend_at = now
+                    .checked_add(self.packet_timeout)
+                    .unwrap_or(self.deadline);
+                continue;
+            }
+            let wait = self
+                .deadline
+                .min(self.resend_at)
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1));
             self.socket
                 .set_read_timeout(Some(wait))
                 .map_err(|e| Error::io("setting the UDP receive timeout", &e))?;
@@ -425,35 +462,31 @@ impl Transfer {
                     self.peer = Some(from);
                     return Ok(n);
                 }
-                // A timeout; or, where the system reports it, an ICMP "port
-                // unreachable" for an earlier send (counted the same way, so that
-                // it cannot spin).
                 Err(e)
                     if matches!(
                         e.kind(),
-                        std::io::ErrorKind::WouldBlock
-                            | std::io::ErrorKind::TimedOut
-                            | std::io::ErrorKind::ConnectionRefused
-                    ) =>
-                {
-                    if Instant::now() >= self.deadline {
-                        continue; // reported at the top of the loop
-                    }
-                    tries = tries.saturating_add(1);
-                    if tries > self.retries {
-                        return Err(Error::new(
-                            ErrorKind::Network,
-                            format!(
-                                "no answer after {tries} tries {} ms apart",
-                                self.packet_timeout.as_millis()
-                            ),
-                        ));
-                    }
-                    self.send_last()?;
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                // Where the system reports it, an ICMP "port unreachable" for an
+                // earlier send: counted as a timeout, so that it cannot spin.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    self.resend_at = now;
                 }
                 Err(e) => return Err(Error::io("receiving from the TFTP server", &e)),
             }
         }
+    }
+
+    /// Sends a new packet (the request or the next ACK): it is the one sent again on
+    /// timeouts from now on, with a fresh count of tries.
+    fn send_new(&mut self, packet: Vec<u8>) -> Result<()> {
+        self.last_sent = packet;
+        self.tries = 0;
+        let now = Instant::now();
+        self.resend_at = now
+            .checked_add(self.packet_timeout)
+            .unwrap_or(self.deadline);
+        self.send_last()
     }
 
     /// Sends the last packet (again) to the server's transfer ID, or to its

@@ -23,6 +23,9 @@ pub struct TftpFs {
     client: Client,
     max_file: u64,
     absolute: bool,
+    /// Paths asked for with a leading `/` even when names are relative (a
+    /// configuration file DHCP named by an absolute name).
+    absolute_paths: Vec<String>,
     sizes: Mutex<HashMap<String, u64>>,
 }
 
@@ -37,6 +40,7 @@ impl TftpFs {
                 .max(limits.max_ramdisk)
                 .max(limits.max_config),
             absolute: false,
+            absolute_paths: Vec::new(),
             sizes: Mutex::new(HashMap::new()),
         }
     }
@@ -49,6 +53,14 @@ impl TftpFs {
         self
     }
 
+    /// Asks the server for the guest path `path` by its absolute name (`/a/b`)
+    /// whatever [`TftpFs::absolute_names`] says.
+    #[must_use]
+    pub fn absolute_name_of(mut self, path: &str) -> TftpFs {
+        self.absolute_paths.push(path.to_string());
+        self
+    }
+
     /// The client used.
     pub fn client(&self) -> &Client {
         &self.client
@@ -57,7 +69,7 @@ impl TftpFs {
     /// The name asked of the server for the guest path `path`.
     pub fn tftp_name(&self, path: &str) -> String {
         let rel = path.trim_start_matches('/');
-        if self.absolute {
+        if self.absolute || self.absolute_paths.iter().any(|p| p == path) {
             format!("/{rel}")
         } else {
             rel.to_string()
@@ -178,5 +190,23 @@ impl FileReader for TftpReader {
             done += n;
         }
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn names_are_relative_unless_asked_absolute() {
+        let client = Client::new(([127, 0, 0, 1], 69).into(), Duration::from_secs(1));
+        let fs = TftpFs::new(client.clone(), &Limits::default());
+        assert_eq!(fs.tftp_name("/pxe/vmlinuz"), "pxe/vmlinuz");
+        let fs = fs.absolute_name_of("/cfg/default");
+        assert_eq!(fs.tftp_name("/cfg/default"), "/cfg/default");
+        assert_eq!(fs.tftp_name("/pxe/vmlinuz"), "pxe/vmlinuz");
+        let fs = TftpFs::new(client, &Limits::default()).absolute_names(true);
+        assert_eq!(fs.tftp_name("/pxe/vmlinuz"), "/pxe/vmlinuz");
     }
 }
