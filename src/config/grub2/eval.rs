@@ -402,15 +402,14 @@ impl<'a> Interp<'a> {
                 match part {
                     Part::Text(t) => {
                         if !t.is_empty() {
-                            cur.get_or_insert_with(|| String::with_capacity(64))
-                                .push_str(t);
+                            cur.get_or_insert_with(String::new).push_str(t);
                         }
                     }
                     Part::Quoted(t) => cur.get_or_insert_with(String::new).push_str(t),
                     // A variable whose value is one field (the usual case) needs no list.
                     Part::Var(n) | Part::DqVar(n) if self.single_field(n, part) => {
                         if let Some(v) = self.get(n).filter(|v| !v.is_empty()) {
-                            let c = cur.get_or_insert_with(|| String::with_capacity(64));
+                            let c = cur.get_or_insert_with(String::new);
                             c.push_str(v);
                             if c.len() > max {
                                 return Err(limit(format!(
