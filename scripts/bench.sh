@@ -149,6 +149,8 @@ hyperfine --style basic -N --warmup 2 --runs 20 --export-json list.json \
 ./capi_bench ext4-200.img "$OUT" 50 list > capi-200.txt
 ./capi_bench bls-ext4-200.img "$OUT" 50 list > capi-bls-ext4.txt
 ./capi_bench bls-xfs-200.img "$OUT" 50 list > capi-bls-xfs.txt
+cc -O2 "$ROOT/benches/page_faults.c" -o page_faults
+./page_faults > page-faults.txt
 
 # ---- peak RSS -----------------------------------------------------------------------
 rss() { # rss COMMAND...: peak RSS in KiB
@@ -215,6 +217,9 @@ for n, k in [("cat (both files)", "RSS_CAT"), ("pygrub, ext4, 48 MiB initrd", "R
 print()
 print("pygrub on the XFS v5 disk:", os.environ["PY_XFS"])
 EOF
+echo
+echo "The floor under copying into fresh memory (benches/page_faults.c):"
+cat page-faults.txt
 echo "(raw hyperfine output in $W/hyperfine-*.txt)"
 
 # ---- the hostile image suite against its release-build bound of 1 s ------------------
