@@ -401,6 +401,41 @@ fn tftp_malformed_datagrams_are_ignored_and_stray_repeats_do_not_extend_waiting(
     assert!(acks >= 3, "the repeats were acknowledged ({acks})");
 }
 
+/// Before the server's first reply, a malformed datagram arrives from another port
+/// of the server's address: it must not become the transfer ID (the real reply
+/// would then be refused with ERROR 5).
+#[test]
+fn tftp_malformed_first_datagram_does_not_take_the_transfer_id() {
+    let listen = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = listen.local_addr().unwrap();
+    let file = bytes(53, 300);
+    let served = file.clone();
+    let script = std::thread::spawn(move || {
+        listen
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 2048];
+        let (_, client) = listen.recv_from(&mut buf).unwrap();
+        let noise = UdpSocket::bind("127.0.0.1:0").unwrap();
+        noise.send_to(b"\x00", client).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let tid = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tid.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        tid.send_to(&[&[0, 3, 0, 1][..], &served].concat(), client)
+            .unwrap();
+        let (n, _) = tid.recv_from(&mut buf).unwrap();
+        buf[..n].to_vec()
+    });
+    let client = Client::new(addr, Duration::from_secs(10));
+    let got = download(&client, "file", u64::MAX).unwrap();
+    assert!(got == file);
+    assert_eq!(
+        script.join().unwrap(),
+        b"\x00\x04\x00\x01",
+        "ACK 1 to the real TID"
+    );
+}
+
 // ---- PXE: pxelinux's configuration search, includes and extraction over TFTP ----
 
 use xenboot::extract::Request;

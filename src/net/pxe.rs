@@ -63,9 +63,10 @@ pub fn config_candidates(params: &PxeParams) -> Result<Vec<String>> {
         if file.is_empty() {
             return Err(Error::invalid("empty configuration file name (option 209)"));
         }
-        // An absolute name (or pxelinux's `::name`) ignores the prefix.
+        // An absolute name ignores the prefix; so does pxelinux's `::name`, which is
+        // asked for exactly as written after the `::`.
         return Ok(vec![match file.strip_prefix("::") {
-            Some(abs) => format!("/{}", abs.trim_start_matches('/')),
+            Some(name) => name.to_string(),
             None if file.starts_with('/') => file.clone(),
             None => format!("{prefix}{file}"),
         }]);
@@ -130,9 +131,8 @@ impl Boot {
         let mut tftp = TftpFs::new(client, &options.limits).absolute_names(absolute);
         // An absolute option-209 name is asked for as such, even under a relative
         // prefix (its single candidate is that name).
-        let named = params.config_file.as_deref().unwrap_or_default();
-        if named.starts_with('/') || named.starts_with("::") {
-            for name in &names {
+        if params.config_file.is_some() {
+            for name in names.iter().filter(|n| n.starts_with('/')) {
                 tftp = tftp.absolute_name_of(name);
             }
         }
@@ -329,7 +329,12 @@ mod tests {
             config_file: Some("::top.cfg".into()),
             ..p
         };
-        assert_eq!(config_candidates(&p).unwrap(), ["/top.cfg"]);
+        assert_eq!(config_candidates(&p).unwrap(), ["top.cfg"]);
+        let p = PxeParams {
+            config_file: Some("::/srv/top.cfg".into()),
+            ..p
+        };
+        assert_eq!(config_candidates(&p).unwrap(), ["/srv/top.cfg"]);
         let p = PxeParams {
             uuid: Some("b8945908d6a641a9611d74a6ab80b83d".into()),
             ..params()

@@ -395,6 +395,11 @@ impl<'a> Interp<'a> {
         for w in words {
             if let Some(plain) = w.plain.as_deref().filter(|p| !p.is_empty()) {
                 out.push(plain.to_string());
+                if out.len() > MAX_ARGS {
+                    return Err(limit(format!(
+                        "a command expanded to more than {MAX_ARGS} arguments"
+                    )));
+                }
                 continue;
             }
             let mut cur: Option<String> = None;

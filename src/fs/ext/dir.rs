@@ -23,9 +23,12 @@ const TAIL: usize = 12;
 const TAIL_MARK: u8 = 0xDE;
 /// What one indexed name costs besides its bytes (for the caller's memory budget).
 const NAME_COST: usize = 48;
+/// Marks a name found twice (no inode has number 0).
+const AMBIGUOUS: u64 = 0;
 
-/// A directory's live entries: name → inode number (the first of equal names, as a
-/// linear scan finds).
+/// A directory's live entries: name → inode number. A name that appears twice
+/// (only a damaged or hostile directory has that) answers nothing, so that the
+/// caller asks `ext4-view`, whose hashed lookup may pick either.
 pub(super) struct Index {
     names: HashMap<Box<[u8]>, u64>,
     /// Bytes of names held, plus [`NAME_COST`] per name.
@@ -35,7 +38,10 @@ pub(super) struct Index {
 impl Index {
     /// The inode number of the entry called `name`.
     pub fn get(&self, name: &[u8]) -> Option<u64> {
-        self.names.get(name).copied()
+        self.names
+            .get(name)
+            .copied()
+            .filter(|&ino| ino != AMBIGUOUS)
     }
 
     /// Roughly the memory the index holds.
@@ -68,15 +74,21 @@ pub(super) fn read(
 }
 
 /// Indexes the directory blocks `data`. With metadata_csum (`csum_seed`, the
-/// directory inode's seed) a block must end in a checksum tail whose CRC-32C
-/// matches, unless it holds no live entry but `.` and `..` (an htree index block).
+/// directory inode's seed) a block holding live entries other than `.` and `..`
+/// must end in a checksum tail whose CRC-32C matches; htree index blocks have no
+/// such tail (the kernel leaves a stale one in the root block when it indexes a
+/// directory), and hold no live entries.
 fn index(data: &[u8], block_size: usize, csum_seed: Option<u32>) -> Option<Index> {
-    let mut names = HashMap::new();
+    let mut names: HashMap<Box<[u8]>, u64> = HashMap::new();
     let mut cost = 0usize;
     for block in data.chunks(block_size) {
-        let verified = match csum_seed {
-            None => true,
-            Some(seed) => tail_checksum_ok(block, seed)?,
+        let (block, verified) = match csum_seed {
+            None => (block, true),
+            // A verified block's entries end where its tail starts.
+            Some(seed) => match checked_entries(block, seed) {
+                Some(entries) => (entries, true),
+                None => (block, false),
+            },
         };
         let mut off = 0usize;
         while off.checked_add(DIRENT_HEADER)? <= block.len() {
@@ -95,9 +107,12 @@ fn index(data: &[u8], block_size: usize, csum_seed: Option<u32>) -> Option<Index
                 if !verified {
                     return None;
                 }
-                if !names.contains_key(name) {
-                    cost = cost.saturating_add(name.len() + NAME_COST);
-                    names.insert(Box::from(name), u64::from(ino));
+                match names.get_mut(name) {
+                    Some(seen) => *seen = AMBIGUOUS,
+                    None => {
+                        cost = cost.saturating_add(name.len() + NAME_COST);
+                        names.insert(Box::from(name), u64::from(ino));
+                    }
                 }
             }
             off = end;
@@ -106,20 +121,17 @@ fn index(data: &[u8], block_size: usize, csum_seed: Option<u32>) -> Option<Index
     Some(Index { names, cost })
 }
 
-/// With metadata_csum: `Some(true)` when `block` ends in a checksum tail that
-/// matches, `Some(false)` when it has no tail (an index block, which must then hold
-/// no live entries), `None` when a tail's checksum is wrong.
-fn tail_checksum_ok(block: &[u8], seed: u32) -> Option<bool> {
+/// With metadata_csum: the part of `block` before its checksum tail when the block
+/// ends in one whose CRC-32C matches; `None` otherwise (no tail, or a wrong one).
+fn checked_entries(block: &[u8], seed: u32) -> Option<&[u8]> {
     let at = block.len().checked_sub(TAIL)?;
     let tail = block.get(at..)?;
     let is_tail = le32(tail, 0) == 0
         && usize::from(le16(tail, 4)) == TAIL
         && tail.get(6) == Some(&0)
         && tail.get(7) == Some(&TAIL_MARK);
-    if !is_tail {
-        return Some(false);
-    }
-    (crc32c::update(seed, block.get(..at)?) == le32(tail, 8)).then_some(true)
+    let entries = block.get(..at)?;
+    (is_tail && crc32c::update(seed, entries) == le32(tail, 8)).then_some(entries)
 }
 
 /// Decodes `rec_len`, which 64 KiB blocks store in a special form.
@@ -165,7 +177,7 @@ mod tests {
         block.extend(dirent(14, 16, b"vmlinuz")); // a second of the same name
         block.extend(dirent(13, 1024 - 44, b"initrd"));
         let ix = index(&block, 1024, None).unwrap();
-        assert_eq!(ix.get(b"vmlinuz"), Some(12));
+        assert_eq!(ix.get(b"vmlinuz"), None, "ambiguous: left to ext4-view");
         assert_eq!(ix.get(b"initrd"), Some(13));
         assert_eq!(ix.get(b"gone"), None);
         assert_eq!(ix.get(b"vmlinu"), None);
@@ -200,6 +212,11 @@ mod tests {
         let mut bad = good.clone();
         bad[30] ^= 1;
         assert!(index(&bad, 1024, Some(seed)).is_none(), "wrong checksum");
+        // An htree root: `.` and `..` (spanning the index), a stale tail left behind.
+        let mut root = dirent(2, 12, b".");
+        root.extend(dirent(2, 1012, b".."));
+        let root = with_tail(root, seed ^ 1);
+        assert_eq!(index(&root, 1024, Some(seed)).unwrap().cost(), 0);
         // Without a tail, live entries are refused; an htree node (no live entry) is not.
         let mut untailed = entries;
         untailed.resize(1024, 0);

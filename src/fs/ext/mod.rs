@@ -194,11 +194,11 @@ struct ExtFs {
     /// directory of 200 entries cost ~120M instructions to list without this.
     looked_up: RefCell<HashMap<Vec<u8>, Metadata>>,
     /// Directories listed by [`Filesystem::read_dir`]: canonical path → names of
-    /// the regular files in it (which need no symlink check when opened). Kept only
-    /// where our own reader cannot open files (which needs no such list).
+    /// the regular files in it (which need no symlink check when opened by
+    /// `ext4-view`, where our own reader cannot open them).
     listed: RefCell<HashMap<Vec<u8>, HashSet<Vec<u8>>>>,
-    /// Directories our reader has indexed, by inode number.
-    indexes: RefCell<HashMap<u64, Rc<dir::Index>>>,
+    /// Directories our reader has indexed (or failed to: `None`), by inode number.
+    indexes: RefCell<HashMap<u64, Option<Rc<dir::Index>>>>,
     /// The last directory [`ExtFs::in_dir`] resolved, and its canonical path:
     /// BLS snippets are opened one after another from the same directory.
     last_dir: RefCell<Option<(String, Vec<u8>)>>,
@@ -271,6 +271,10 @@ impl ExtFs {
     fn in_dir(&self, path: &str) -> Option<Vec<u8>> {
         let (dir, name) = path.rsplit_once('/')?;
         if name.is_empty() || name == "." || name == ".." {
+            return None;
+        }
+        // Names no ext directory can hold are left to the full resolution's error.
+        if name.len() > MAX_NAME || name.contains('\0') {
             return None;
         }
         let dir = if dir.is_empty() { "/" } else { dir };
@@ -440,18 +444,22 @@ impl ExtFs {
         })
     }
 
-    /// The index of directory `ino`, remembered while the budget lasts.
+    /// The index of directory `ino`, remembered while the budget lasts (and so is a
+    /// directory our reader cannot index: it is not read again).
     fn index(&self, layout: &layout::Layout, ino: u64) -> Option<Rc<dir::Index>> {
         if let Some(ix) = self.indexes.borrow().get(&ino) {
-            return Some(ix.clone());
+            return ix.clone();
         }
         let vol = self.volume.as_ref();
-        let inode = layout.inode(vol, ino)?;
-        let ix = Rc::new(dir::read(layout, vol, &inode, self.max_dir_bytes())?);
-        if self.spend(ix.cost().saturating_add(ENTRY_COST)) {
+        let ix = layout
+            .inode(vol, ino)
+            .and_then(|inode| dir::read(layout, vol, &inode, self.max_dir_bytes()))
+            .map(Rc::new);
+        let cost = ix.as_ref().map_or(0, |ix| ix.cost());
+        if self.spend(cost.saturating_add(ENTRY_COST)) {
             self.indexes.borrow_mut().insert(ino, ix.clone());
         }
-        Some(ix)
+        ix
     }
 }
 
@@ -510,8 +518,6 @@ impl Filesystem for ExtFs {
             let max = self.limits.max_dir_entries;
             let mut out = Vec::new();
             let mut files = HashSet::new();
-            // Only needed where our own reader cannot open files (see `open`).
-            let remember = self.layout.is_none();
             for entry in iter {
                 let entry = entry.map_err(|e| map_err(e, &what))?;
                 let name = entry.file_name();
@@ -527,8 +533,7 @@ impl Filesystem for ExtFs {
                 let kind = kind_of(entry.file_type().map_err(|e| map_err(e, &what))?);
                 // The entry's type byte is the guest's word; only the inode may
                 // vouch that opening the name follows no symlink.
-                if remember
-                    && kind == FileKind::File
+                if kind == FileKind::File
                     && entry
                         .metadata()
                         .is_ok_and(|m| m.file_type().is_regular_file())
@@ -543,7 +548,7 @@ impl Filesystem for ExtFs {
             let cost = files.iter().fold(canon.len(), |n, f| {
                 n.saturating_add(f.len()).saturating_add(ENTRY_COST)
             });
-            if remember && !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
+            if !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
                 self.listed.borrow_mut().insert(canon, files);
             }
             Ok(out)

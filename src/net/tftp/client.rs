@@ -459,7 +459,14 @@ impl Transfer {
                         let _ = self.socket.send_to(&err, from);
                         continue;
                     }
-                    self.peer = Some(from);
+                    if self.peer.is_none() {
+                        // Only a real TFTP packet names the server's transfer ID.
+                        let bytes = self.buf.get(..n).unwrap_or_default();
+                        if packet::parse_packet(bytes).is_err() {
+                            continue;
+                        }
+                        self.peer = Some(from);
+                    }
                     return Ok(n);
                 }
                 Err(e)
