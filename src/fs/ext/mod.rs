@@ -193,9 +193,9 @@ struct ExtFs {
     /// on every call, scanning (and checksumming) each directory again: a BLS
     /// directory of 200 entries cost ~120M instructions to list without this.
     looked_up: RefCell<HashMap<Vec<u8>, Metadata>>,
-    /// Directories listed by [`Filesystem::read_dir`]: canonical path → names of
-    /// the regular files in it (which need no symlink check when opened by
-    /// `ext4-view`, where our own reader cannot open them).
+    /// Directories listed by [`Filesystem::read_dir`] that our reader cannot index:
+    /// canonical path → names of the regular files in it (which need no symlink
+    /// check when opened through `ext4-view`).
     listed: RefCell<HashMap<Vec<u8>, HashSet<Vec<u8>>>>,
     /// Directories our reader has indexed (or failed to: `None`), by inode number.
     indexes: RefCell<HashMap<u64, Option<Rc<dir::Index>>>>,
@@ -444,6 +444,22 @@ impl ExtFs {
         })
     }
 
+    /// True when our reader can look names up in the directory at the canonical
+    /// path `canon` (so opening its files needs no listing).
+    fn indexable(&self, canon: &[u8]) -> bool {
+        let Some(layout) = self.layout.as_ref() else {
+            return false;
+        };
+        let mut ino = dir::ROOT_INO;
+        for name in canon.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            match self.index(layout, ino).and_then(|ix| ix.get(name)) {
+                Some(next) => ino = next,
+                None => return false,
+            }
+        }
+        self.index(layout, ino).is_some()
+    }
+
     /// The index of directory `ino`, remembered while the budget lasts (and so is a
     /// directory our reader cannot index: it is not read again).
     fn index(&self, layout: &layout::Layout, ino: u64) -> Option<Rc<dir::Index>> {
@@ -518,6 +534,8 @@ impl Filesystem for ExtFs {
             let max = self.limits.max_dir_entries;
             let mut out = Vec::new();
             let mut files = HashSet::new();
+            // Only needed where our own reader cannot open the files (see `open`).
+            let remember = !self.indexable(&canon);
             for entry in iter {
                 let entry = entry.map_err(|e| map_err(e, &what))?;
                 let name = entry.file_name();
@@ -533,7 +551,8 @@ impl Filesystem for ExtFs {
                 let kind = kind_of(entry.file_type().map_err(|e| map_err(e, &what))?);
                 // The entry's type byte is the guest's word; only the inode may
                 // vouch that opening the name follows no symlink.
-                if kind == FileKind::File
+                if remember
+                    && kind == FileKind::File
                     && entry
                         .metadata()
                         .is_ok_and(|m| m.file_type().is_regular_file())
@@ -548,7 +567,7 @@ impl Filesystem for ExtFs {
             let cost = files.iter().fold(canon.len(), |n, f| {
                 n.saturating_add(f.len()).saturating_add(ENTRY_COST)
             });
-            if !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
+            if remember && !self.listed.borrow().contains_key(&canon) && self.spend(cost) {
                 self.listed.borrow_mut().insert(canon, files);
             }
             Ok(out)
