@@ -133,14 +133,6 @@ fn ext_tree(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
     files
 }
 
-fn mke2fs(kind: &str, extra: &[&str], tree: &Path, size_mib: u64, out: &Path) {
-    let mut args = vec!["-q", "-F", "-t", kind];
-    args.extend_from_slice(extra);
-    let size = format!("{size_mib}M");
-    args.extend_from_slice(&["-d", tree.to_str().unwrap(), out.to_str().unwrap(), &size]);
-    run("mke2fs", &args);
-}
-
 fn features(img: &Path) -> String {
     run("dumpe2fs", &["-h", img.to_str().unwrap()])
         .lines()
@@ -154,7 +146,7 @@ fn check_ext(kind: &str) {
     let tree = dir.path().join("tree");
     let files = ext_tree(&tree);
     let img = dir.path().join(format!("{kind}.img"));
-    mke2fs(kind, &["-L", "guest-root"], &tree, 64, &img);
+    mkfs_ext_with(kind, &["-L", "guest-root"], &tree, 64, &img);
     let before = std::fs::read(&img).unwrap();
     let owned = open_fs(&img);
     let fs = owned.as_ref();
@@ -258,7 +250,7 @@ fn ext3_and_ext4_images_use_block_maps_and_extents() {
     write_tree(&tree, &[("f", b"x")]);
     for (kind, extents) in [("ext3", false), ("ext4", true)] {
         let img = dir.path().join(kind);
-        mke2fs(kind, &[], &tree, 8, &img);
+        mkfs_ext(kind, &tree, 8, &img);
         assert_eq!(features(&img).contains(" extent"), extents, "{kind}");
     }
 }
@@ -272,7 +264,7 @@ fn ext2_with_1k_blocks_reads_a_triple_indirect_file() {
     let big = bytes(7, (66 << 20) + 12_345);
     write_tree(&tree, &[("/boot/initrd.img", &big)]);
     let img = dir.path().join("ext2.img");
-    mke2fs("ext2", &["-b", "1024"], &tree, 80, &img);
+    mkfs_ext_with("ext2", &["-b", "1024"], &tree, 80, &img);
     let fs = open_fs(&img);
     assert!(stream(fs.as_ref(), "/boot/initrd.img") == big);
 }
@@ -283,7 +275,7 @@ fn ext_symlink_hops_follow_the_limit() {
     let tree = dir.path().join("tree");
     ext_tree(&tree);
     let img = dir.path().join("ext4.img");
-    mke2fs("ext4", &[], &tree, 64, &img);
+    mkfs_ext("ext4", &tree, 64, &img);
     let two = Limits {
         max_symlink_hops: 2,
         ..Limits::default()
@@ -311,7 +303,7 @@ fn ext_symlink_hops_follow_the_limit() {
         symlink(&tree2, &format!("l{i}"), &format!("l{}", i - 1));
     }
     let img2 = dir.path().join("chain.img");
-    mke2fs("ext4", &[], &tree2, 8, &img2);
+    mkfs_ext("ext4", &tree2, 8, &img2);
     let fs = probe_with(&img2, &many).unwrap().unwrap();
     assert_eq!(stream(fs.as_ref(), "/l50"), b"end");
     let e = open_fs(&img2).stat("/l50").unwrap_err();
@@ -324,19 +316,19 @@ fn ext_unsupported_features_and_corruption_are_errors_not_panics() {
     let tree = dir.path().join("tree");
     write_tree(&tree, &[("f", b"x")]);
     let img = dir.path().join("inline.img");
-    mke2fs("ext4", &["-O", "inline_data"], &tree, 8, &img);
+    mkfs_ext_with("ext4", &["-O", "inline_data"], &tree, 8, &img);
     let e = probe_with(&img, &Limits::default()).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert!(e.to_string().contains("unsupported features"), "{e}");
 
     let img = dir.path().join("nofiletype.img");
-    mke2fs("ext2", &["-O", "^filetype"], &tree, 8, &img);
+    mkfs_ext_with("ext2", &["-O", "^filetype"], &tree, 8, &img);
     let e = probe_with(&img, &Limits::default()).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
 
     // A block size of 2^(10+100): corrupt, caught before ext4-view sees it.
     let img = dir.path().join("bad.img");
-    mke2fs("ext4", &[], &tree, 8, &img);
+    mkfs_ext("ext4", &tree, 8, &img);
     let good = std::fs::read(&img).unwrap();
     let corrupt = |off: usize, value: u32| {
         let mut d = good.clone();
@@ -375,7 +367,7 @@ fn ext_inodes_with_absurd_sizes_are_refused_before_ext4_view_allocates() {
     write_tree(&tree, &[("/boot/f", b"x"), ("/hello", b"hi")]);
     symlink(&tree, "link", "hello");
     let img = dir.path().join("e.img");
-    mke2fs("ext4", &[], &tree, 8, &img);
+    mkfs_ext("ext4", &tree, 8, &img);
     assert_eq!(stream(open_fs(&img).as_ref(), "/link"), b"hi");
     let debugfs = |cmd: &str| run("debugfs", &["-w", "-R", cmd, img.to_str().unwrap()]);
     // ext4-view reads a symlink target whole: a 1 TiB "target" would be allocated.
@@ -681,7 +673,7 @@ fn partitioned_disks_are_not_mistaken_for_filesystems_but_their_partitions_are_r
     let fat = dir.path().join("fat.img");
     mkfat(16, &tree, 32, Some("EFI"), &fat);
     let ext = dir.path().join("ext.img");
-    mke2fs("ext4", &[], &tree, 8, &ext);
+    mkfs_ext("ext4", &tree, 8, &ext);
     let disk = dir.path().join("disk.img");
     let offs = mbr_disk(
         &[Part::with_image(&fat, "c"), Part::with_image(&ext, "83")],

@@ -13,16 +13,6 @@ use xenboot::fs::{self, Filesystem};
 use xenboot::source::{FileSource, SharedSource, Window};
 use xenboot::Limits;
 
-/// `mke2fs -q -F -t KIND EXTRA… -d TREE OUT SIZE`.
-fn mke2fs(kind: &str, extra: &[&str], tree: &Path, size_mib: u64, out: &Path) {
-    let _ = std::fs::remove_file(out);
-    let mut args = vec!["-q", "-F", "-t", kind];
-    args.extend_from_slice(extra);
-    let size = format!("{size_mib}M");
-    args.extend_from_slice(&["-d", tree.to_str().unwrap(), out.to_str().unwrap(), &size]);
-    run("mke2fs", &args);
-}
-
 /// Rebuilds every directory's index with `e2fsck -fyD` (`mke2fs -d` writes linear
 /// directories only); exit status 1 means "corrected".
 fn index_dirs(img: &Path) {
@@ -110,7 +100,7 @@ fn ext4_runs_match_streamed_bytes() {
         &["-b", "1024", "-O", "64bit"],
         &["-b", "1024", "-O", "^64bit,^metadata_csum"],
     ] {
-        mke2fs("ext4", extra, &d.path().join("t"), 64, &img);
+        mkfs_ext_with("ext4", extra, &d.path().join("t"), 64, &img);
         index_dirs(&img);
         let out = run("debugfs", &["-R", "htree /big", img.to_str().unwrap()]);
         assert!(out.contains("Root node dump"), "{extra:?}: /big is hashed");
@@ -129,7 +119,7 @@ fn fragmented_files_walk_index_blocks() {
     let k = bytes(9, 6 << 20);
     write_tree(&tree, &[("boot/vmlinuz", &k)]);
     let img = d.path().join("fs.img");
-    mke2fs(
+    mkfs_ext_with(
         "ext4",
         &[
             "-b",
@@ -178,7 +168,7 @@ fn runs_are_offsets_in_the_disk_image() {
     let k = bytes(10, (3 << 20) + 5);
     write_tree(&tree, &[("boot/vmlinuz", &k)]);
     let img = d.path().join("fs.img");
-    mke2fs("ext4", &[], &tree, 16, &img);
+    mkfs_ext("ext4", &tree, 16, &img);
     let disk = d.path().join("disk.img");
     let offsets = mbr_disk(&[Part::with_image(&img, "83")], &disk);
     let len = std::fs::metadata(&img).unwrap().len();
@@ -202,7 +192,7 @@ fn block_mapped_and_sparse_files_have_no_runs() {
     write_tree(&tree, &[("boot/vmlinuz", &k)]);
     let img = d.path().join("fs.img");
     for kind in ["ext2", "ext3"] {
-        mke2fs(kind, &[], &tree, 16, &img);
+        mkfs_ext(kind, &tree, 16, &img);
         let fs = open_fs(file_source(&img));
         check(fs.as_ref(), &[("/boot/vmlinuz", k.clone())], false);
     }
@@ -214,7 +204,7 @@ fn block_mapped_and_sparse_files_have_no_runs() {
     f.write_all_at(&sparse[..1 << 20], 0).unwrap();
     f.write_all_at(&sparse[2 << 20..], 2 << 20).unwrap();
     drop(f);
-    mke2fs("ext4", &[], &tree, 16, &img);
+    mkfs_ext("ext4", &tree, 16, &img);
     let stat = run(
         "debugfs",
         &["-R", "stat /boot/sparse", img.to_str().unwrap()],
@@ -264,7 +254,7 @@ fn corrupt_extents_give_no_runs() {
     write_tree(&tree, &[("boot/vmlinuz", &k)]);
     let img = d.path().join("fs.img");
     // Without metadata checksums, so that ext4-view accepts the altered inode.
-    mke2fs("ext4", &["-O", "^metadata_csum"], &tree, 16, &img);
+    mkfs_ext_with("ext4", &["-O", "^metadata_csum"], &tree, 16, &img);
     let at = inode_offset(&img, "/boot/vmlinuz");
     let pristine = std::fs::read(&img).unwrap();
     // i_block (inode + 0x28): header, then the first leaf entry.
@@ -324,7 +314,7 @@ fn failed_directory_checksum_is_an_error() {
     let k = bytes(15, 10_000);
     write_tree(&tree, &[("boot/vmlinuz", &k)]);
     let img = d.path().join("fs.img");
-    mke2fs("ext4", &[], &tree, 16, &img);
+    mkfs_ext("ext4", &tree, 16, &img);
     let out = run("debugfs", &["-R", "blocks /boot", img.to_str().unwrap()]);
     let block: u64 = out.split_whitespace().next().unwrap().parse().unwrap();
     let fs = open_fs(file_source(&img));

@@ -65,20 +65,17 @@ pub fn symlink(root: &Path, link: &str, target: &str) {
 
 /// Makes an ext2/ext3/ext4 image of `size_mib` MiB at `out`, populated from `tree`.
 pub fn mkfs_ext(kind: &str, tree: &Path, size_mib: u64, out: &Path) {
+    mkfs_ext_with(kind, &[], tree, size_mib, out);
+}
+
+/// `mke2fs -q -F -t KIND EXTRA… -d TREE OUT SIZE`: [`mkfs_ext`] with more options.
+pub fn mkfs_ext_with(kind: &str, extra: &[&str], tree: &Path, size_mib: u64, out: &Path) {
     let _ = fs::remove_file(out);
-    run(
-        "mke2fs",
-        &[
-            "-q",
-            "-F",
-            "-t",
-            kind,
-            "-d",
-            tree.to_str().unwrap(),
-            out.to_str().unwrap(),
-            &format!("{size_mib}M"),
-        ],
-    );
+    let mut args = vec!["-q", "-F", "-t", kind];
+    args.extend_from_slice(extra);
+    let size = format!("{size_mib}M");
+    args.extend_from_slice(&["-d", tree.to_str().unwrap(), out.to_str().unwrap(), &size]);
+    run("mke2fs", &args);
 }
 
 /// Makes a FAT image (`bits` = 12, 16 or 32) of `size_mib` MiB at `out` and copies

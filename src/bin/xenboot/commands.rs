@@ -132,17 +132,22 @@ boot_ramdisk.XXXXXXXX (mode 0600), and prints where they are and the command lin
   --json                    print {\"kernel\", \"ramdisk\", \"args\", \"title\", ...}
 ";
 
+/// What to extract and where: the options `extract` and `pxe` share.
+pub const EXTRACTION: &[Spec] = &[
+    Spec::value("entry", Some('e')),
+    Spec::value("output-directory", Some('d')),
+    Spec::value("kernel", None),
+    Spec::value("ramdisk", None),
+    Spec::value("args", None),
+];
+
 /// `xenboot extract`.
 pub fn extract(argv: &[String]) -> Result<(), Failure> {
-    let own = [
-        Spec::flag("json", None),
-        Spec::value("entry", Some('e')),
-        Spec::value("output-directory", Some('d')),
-        Spec::value("kernel", None),
-        Spec::value("ramdisk", None),
-        Spec::value("args", None),
-        Spec::flag("isconfig", None),
-    ];
+    let own: Vec<Spec> = EXTRACTION
+        .iter()
+        .copied()
+        .chain([Spec::flag("json", None), Spec::flag("isconfig", None)])
+        .collect();
     let help = format!("{EXTRACT_HELP}{GLOBAL_HELP}");
     let Some(p) = parse_command("extract", argv, &own, &help)? else {
         return Ok(());

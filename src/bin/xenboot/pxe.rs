@@ -62,7 +62,7 @@ without DISK that is an error.
                             (the PXE configuration is read in this process)
 ";
 
-/// The options of `xenboot pxe`.
+/// The options of `xenboot pxe` besides [`commands::EXTRACTION`].
 const OWN: &[Spec] = &[
     Spec::value("tftp-server", None),
     Spec::value("interface", None),
@@ -74,11 +74,6 @@ const OWN: &[Spec] = &[
     Spec::value("max-network-time", None),
     Spec::flag("list", None),
     Spec::flag("json", None),
-    Spec::value("entry", Some('e')),
-    Spec::value("output-directory", Some('d')),
-    Spec::value("kernel", None),
-    Spec::value("ramdisk", None),
-    Spec::value("args", None),
     Spec::value("output", None),
     Spec::value("output-format", None),
     Spec::value("runas", None),
@@ -112,7 +107,8 @@ pub fn wanted(argv: &[String]) -> bool {
 /// `xenboot pxe`.
 pub fn run(argv: &[String]) -> Result<(), Failure> {
     let help = format!("{PXE_HELP}{GLOBAL_HELP}");
-    let Some(p) = commands::parse_command("pxe", argv, OWN, &help)? else {
+    let own: Vec<Spec> = OWN.iter().chain(commands::EXTRACTION).copied().collect();
+    let Some(p) = commands::parse_command("pxe", argv, &own, &help)? else {
         return Ok(());
     };
     let params = params(&p, &help)?;
