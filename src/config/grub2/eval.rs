@@ -114,6 +114,12 @@ fn status_text(ret: i32) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// True for the references to the entry's or function's arguments (`$1`, `$#`,
+/// `$*`, `$@`) rather than to a variable.
+fn is_special(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_digit()) || matches!(name, "#" | "*" | "@")
+}
+
 /// Why evaluation stops early.
 pub(crate) enum Abort {
     /// A bound of [`Limits`] was exceeded.
@@ -334,9 +340,7 @@ impl<'a> Interp<'a> {
     /// The values a variable reference expands to (`grub_script_env_get`).
     fn var_values(&self, name: &str, split: bool) -> Vec<String> {
         let mut out = Vec::new();
-        let special =
-            name.starts_with(|c: char| c.is_ascii_digit()) || matches!(name, "#" | "*" | "@");
-        if !special {
+        if !is_special(name) {
             if let Some(v) = self.get(name).filter(|v| !v.is_empty()) {
                 if split {
                     Self::split_fields(v, &mut out);
@@ -375,30 +379,32 @@ impl<'a> Interp<'a> {
         out
     }
 
-    /// True when the reference `part` to variable `name` expands to at most one
-    /// field whatever it is next to: an ordinary variable inside quotes, or one
-    /// whose value has no blank to split on.
-    fn single_field(&self, name: &str, part: &Part) -> bool {
-        let special =
-            name.starts_with(|c: char| c.is_ascii_digit()) || matches!(name, "#" | "*" | "@");
-        !special
-            && (matches!(part, Part::DqVar(_))
-                || !self
-                    .get(name)
-                    .is_some_and(|v| v.contains([' ', '\t', '\n', '\r'])))
+    /// The value of an ordinary variable reference that expands to at most one field
+    /// whatever it is next to (quoted, or without a blank to split on; `""` when
+    /// unset); `None` for the other references, which [`Interp::var_values`] expands.
+    fn one_field(&self, name: &str, split: bool) -> Option<&str> {
+        if is_special(name) {
+            return None;
+        }
+        let value = self.get(name).unwrap_or_default();
+        (!split || !value.contains([' ', '\t', '\n', '\r'])).then_some(value)
     }
 
     /// Expands words into arguments (`grub_script_arglist_to_argv`).
     pub(crate) fn expand(&self, words: &[Rc<Word>]) -> Flow<Vec<String>> {
         let max = usize::try_from(self.limits.max_config).unwrap_or(usize::MAX);
+        let too_long = || limit(format!("an argument grew beyond the limit of {max} bytes"));
+        let too_many = || {
+            limit(format!(
+                "a command expanded to more than {MAX_ARGS} arguments"
+            ))
+        };
         let mut out: Vec<String> = Vec::with_capacity(words.len());
         for w in words {
             if let Some(plain) = w.plain.as_deref().filter(|p| !p.is_empty()) {
                 out.push(plain.to_string());
                 if out.len() > MAX_ARGS {
-                    return Err(limit(format!(
-                        "a command expanded to more than {MAX_ARGS} arguments"
-                    )));
+                    return Err(too_many());
                 }
                 continue;
             }
@@ -411,21 +417,20 @@ impl<'a> Interp<'a> {
                         }
                     }
                     Part::Quoted(t) => cur.get_or_insert_with(String::new).push_str(t),
-                    // A variable whose value is one field (the usual case) needs no list.
-                    Part::Var(n) | Part::DqVar(n) if self.single_field(n, part) => {
-                        if let Some(v) = self.get(n).filter(|v| !v.is_empty()) {
-                            let c = cur.get_or_insert_with(String::new);
-                            c.push_str(v);
-                            if c.len() > max {
-                                return Err(limit(format!(
-                                    "an argument grew beyond the limit of {max} bytes"
-                                )));
-                            }
-                        }
-                    }
                     Part::Var(n) | Part::DqVar(n) => {
-                        let values = self.var_values(n, matches!(part, Part::Var(_)));
-                        for (i, v) in values.iter().enumerate() {
+                        let split = matches!(part, Part::Var(_));
+                        // One field (the usual case) needs no list of values.
+                        if let Some(v) = self.one_field(n, split) {
+                            if !v.is_empty() {
+                                let c = cur.get_or_insert_with(String::new);
+                                c.push_str(v);
+                                if c.len() > max {
+                                    return Err(too_long());
+                                }
+                            }
+                            continue;
+                        }
+                        for (i, v) in self.var_values(n, split).iter().enumerate() {
                             if i != 0 {
                                 if let Some(c) = cur.take() {
                                     out.push(c);
@@ -433,17 +438,13 @@ impl<'a> Interp<'a> {
                             }
                             cur.get_or_insert_with(String::new).push_str(v);
                             if cur.as_ref().is_some_and(|c| c.len() > max) {
-                                return Err(limit(format!(
-                                    "an argument grew beyond the limit of {max} bytes"
-                                )));
+                                return Err(too_long());
                             }
                         }
                     }
                 }
                 if out.len() > MAX_ARGS {
-                    return Err(limit(format!(
-                        "a command expanded to more than {MAX_ARGS} arguments"
-                    )));
+                    return Err(too_many());
                 }
             }
             if let Some(c) = cur {
