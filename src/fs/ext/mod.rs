@@ -583,8 +583,8 @@ impl Filesystem for ExtFs {
             if let Some(r) = quick.as_deref().and_then(|c| self.open_extents(c)) {
                 return Ok(Box::new(r) as Box<dyn FileReader + 'a>);
             }
-            let canon = match quick.filter(|c| self.listed_as_file(c)) {
-                Some(canon) => canon,
+            let canon = match quick.as_ref().filter(|c| self.listed_as_file(c)) {
+                Some(canon) => canon.clone(),
                 None => {
                     let (canon, meta) = self.resolve(path)?;
                     if !meta.file_type().is_regular_file() {
@@ -596,8 +596,11 @@ impl Filesystem for ExtFs {
                     canon
                 }
             };
-            if let Some(r) = self.open_extents(&canon) {
-                return Ok(Box::new(r) as Box<dyn FileReader + 'a>);
+            // Through a symlink the file may be one our reader can open after all.
+            if quick.as_ref() != Some(&canon) {
+                if let Some(r) = self.open_extents(&canon) {
+                    return Ok(Box::new(r) as Box<dyn FileReader + 'a>);
+                }
             }
             let file = self
                 .call(&canon, |p| self.fs.open(p))
